@@ -1,0 +1,46 @@
+"""allauth adapter: allauth's own emails (verification, password reset) go through the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth import get_user_model
+from django.utils import translation
+
+from notifications.services import RenderedEmail, queue_rendered_email
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        language = getattr(user, "preferred_language", None) or translation.get_language() or "en"
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, {"email": email, **context, **self._site_context()})
+        html = next((content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
+        text = message.body if message.content_subtype == "plain" else ""
+        # Each allauth email is its own event; its content (with its one-time key) names it.
+        digest = hashlib.sha256(f"{email}\n{message.subject}\n{message.body}".encode()).hexdigest()[:40]
+        queue_rendered_email(
+            to_email=email,
+            rendered=RenderedEmail(subject=message.subject, text=text or message.body, html=html),
+            key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{digest}",
+            template=template_prefix,
+            user=user,
+            language=language,
+        )
+
+    def _site_context(self) -> dict:
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        request = allauth_context.request
+        return {"request": request, "current_site": get_current_site(request)}
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        user.full_name = form.cleaned_data.get("full_name", "")
+        user.preferred_language = translation.get_language() or user.preferred_language
+        if commit:
+            user.save()
+        return user

@@ -1,0 +1,279 @@
+"""The outbox: every email is a row written in the caller's transaction, delivered after commit.
+
+Delivery claims its row with a conditional update and commits before talking to SMTP, so no lock or
+transaction is ever held across the network (PRODUCT.md §7).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Min
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+logger = logging.getLogger(__name__)
+
+BEAT_HEARTBEAT = "beat"
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+class DeliveryOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    NOT_CLAIMED = "not-claimed"
+
+
+def render_email(template: str, context: dict[str, Any], *, language: str) -> RenderedEmail:
+    """Render templates/emails/<template>.{subject.txt,txt,html} in the given language."""
+    full_context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}.subject.txt", full_context)
+        text = render_to_string(f"emails/{template}.txt", full_context)
+        html = render_to_string(f"emails/{template}.html", full_context)
+    return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+
+
+def language_for(user: AbstractBaseUser | None) -> str:
+    return getattr(user, "preferred_language", None) or settings.LANGUAGE_CODE
+
+
+def queue_email(
+    *,
+    to_email: str,
+    template: str,
+    context: dict[str, Any],
+    key: str,
+    user: AbstractBaseUser | None = None,
+    language: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> OutgoingEmail:
+    """Render an email now, in the recipient's language, and store it in the outbox.
+
+    Call it inside the transaction of the change that causes the email: the row commits or rolls back
+    with it, and delivery is queued only after commit. Queueing a key that exists already is a no-op
+    that returns the existing row.
+    """
+    language = language or language_for(user)
+    rendered = render_email(template, {"recipient": user, **context}, language=language)
+    return queue_rendered_email(
+        to_email=to_email,
+        rendered=rendered,
+        key=key,
+        template=template,
+        user=user,
+        language=language,
+        attachments=attachments,
+    )
+
+
+def queue_rendered_email(
+    *,
+    to_email: str,
+    rendered: RenderedEmail,
+    key: str,
+    template: str,
+    user: AbstractBaseUser | None = None,
+    language: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> OutgoingEmail:
+    """Store an already rendered email in the outbox (see queue_email); a known key changes nothing."""
+    existing = OutgoingEmail.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
+        with transaction.atomic():
+            email = OutgoingEmail.objects.create(
+                key=key,
+                to_email=to_email,
+                user=user,
+                template=template,
+                language=language or language_for(user),
+                subject=rendered.subject[:255],
+                body_text=rendered.text,
+                body_html=rendered.html,
+            )
+            for attachment in attachments:
+                stored = EmailAttachment(email=email, filename=attachment.filename, content_type=attachment.content_type)
+                stored.file.save(attachment.filename, ContentFile(attachment.content), save=True)
+            transaction.on_commit(lambda: enqueue_delivery(email.pk), robust=True)
+    except IntegrityError:
+        return OutgoingEmail.objects.get(key=key)
+    return email
+
+
+def enqueue_delivery(email_id: int, *, countdown: int | None = None) -> None:
+    """Hand a row to the worker. A broker that is down is logged, not raised: the sweeper retries later."""
+    from notifications.tasks import deliver_email
+
+    try:
+        deliver_email.apply_async((email_id,), countdown=countdown)
+    except Exception:
+        logger.warning("Could not queue delivery of email %s; the sweeper will pick it up.", email_id, exc_info=True)
+
+
+def claim_email(email_id: int) -> bool:
+    """Move a due row from queued to sending; True when this caller got it (one row updated)."""
+    now = timezone.now()
+    updated = OutgoingEmail.objects.filter(
+        pk=email_id, status=OutgoingEmail.Status.QUEUED, next_attempt_at__lte=now
+    ).update(status=OutgoingEmail.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    return updated == 1
+
+
+def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_email],
+        headers={"X-Outbox-Key": email.key, "X-Outbox-Id": str(email.pk)},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments.all():
+        with attachment.file.open("rb") as handle:
+            message.attach(attachment.filename, handle.read(), attachment.content_type)
+    return message
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    return settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+
+
+def deliver_email(email_id: int) -> tuple[DeliveryOutcome, int | None]:
+    """Send one outbox row: claim and commit, talk to SMTP outside any transaction, record the result.
+
+    Returns the outcome and, for a retry, the delay in seconds before the next attempt. Safe to run
+    twice or concurrently: only the caller whose conditional update claimed the row sends it.
+    """
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("deliver_email must not run inside a transaction: it talks to SMTP.")
+    if not claim_email(email_id):
+        return DeliveryOutcome.NOT_CLAIMED, None
+    email = OutgoingEmail.objects.get(pk=email_id)
+    try:
+        build_message(email).send(fail_silently=False)
+    except Exception as exc:
+        return _record_failure(email, exc)
+    OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return DeliveryOutcome.SENT, None
+
+
+def _record_failure(email: OutgoingEmail, exc: Exception) -> tuple[DeliveryOutcome, int | None]:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    sending = OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING)
+    if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        sending.update(status=OutgoingEmail.Status.FAILED, last_error=error)
+        logger.error("Email %s failed for good after %s attempts: %s", email.pk, email.attempts, error)
+        return DeliveryOutcome.FAILED, None
+    delay = retry_delay_seconds(email.attempts)
+    sending.update(
+        status=OutgoingEmail.Status.QUEUED,
+        last_error=error,
+        next_attempt_at=timezone.now() + timedelta(seconds=delay),
+    )
+    logger.warning("Email %s attempt %s failed (%s); retrying in %ss.", email.pk, email.attempts, error, delay)
+    return DeliveryOutcome.RETRY, delay
+
+
+def retry_email(email: OutgoingEmail) -> bool:
+    """Put a failed (or queued) row back in line now, as the admin "retry" action does.
+
+    Returns False for a row that is sending or sent, which is left alone.
+    """
+    updated = OutgoingEmail.objects.filter(
+        pk=email.pk, status__in=[OutgoingEmail.Status.FAILED, OutgoingEmail.Status.QUEUED]
+    ).update(status=OutgoingEmail.Status.QUEUED, next_attempt_at=timezone.now(), attempts=0)
+    if updated:
+        transaction.on_commit(lambda: enqueue_delivery(email.pk), robust=True)
+    return bool(updated)
+
+
+def requeue_stuck_emails() -> int:
+    """Hand out again rows whose delivery task was lost: queued and overdue, or sending for too long.
+
+    A row stuck in sending may have reached SMTP before its worker died; re-sending it is the one
+    duplicate PRODUCT.md §7 accepts, and the row's attempt count shows it. Returns rows re-queued.
+    """
+    now = timezone.now()
+    sending_cutoff = now - timedelta(seconds=settings.OUTBOX_SENDING_STUCK_SECONDS)
+    stuck = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENDING, claimed_at__lt=sending_cutoff)
+    stuck.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
+        status=OutgoingEmail.Status.FAILED, last_error="Gave up: the worker stopped while sending."
+    )
+    recovered = list(stuck.values_list("pk", flat=True)[:SWEEP_BATCH])
+    OutgoingEmail.objects.filter(pk__in=recovered, status=OutgoingEmail.Status.SENDING).update(
+        status=OutgoingEmail.Status.QUEUED, next_attempt_at=now, last_error="The worker stopped while sending."
+    )
+    queued_cutoff = now - timedelta(seconds=settings.OUTBOX_QUEUED_STUCK_SECONDS)
+    overdue = list(
+        OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED, next_attempt_at__lte=queued_cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    email_ids = list(dict.fromkeys([*recovered, *overdue]))
+    for email_id in email_ids:
+        enqueue_delivery(email_id)
+    return len(email_ids)
+
+
+def purge_sent_email_bodies() -> int:
+    """Blank the bodies and delete the attachments of emails sent longer ago than the retention period."""
+    cutoff = timezone.now() - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    expired = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENT, sent_at__lt=cutoff, body_purged_at__isnull=True
+    )
+    email_ids = list(expired.values_list("pk", flat=True)[:5000])
+    for attachment in EmailAttachment.objects.filter(email_id__in=email_ids):
+        attachment.file.delete(save=False)
+    EmailAttachment.objects.filter(email_id__in=email_ids).delete()
+    return OutgoingEmail.objects.filter(pk__in=email_ids).update(
+        body_text="", body_html="", body_purged_at=timezone.now()
+    )
+
+
+def record_heartbeat(name: str = BEAT_HEARTBEAT) -> None:
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+
+
+def heartbeat_age_seconds(name: str = BEAT_HEARTBEAT) -> float | None:
+    beat = Heartbeat.objects.filter(name=name).first()
+    return None if beat is None else (timezone.now() - beat.at).total_seconds()
+
+
+def oldest_queued_email_age_seconds() -> float | None:
+    oldest = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED).aggregate(at=Min("created_at"))["at"]
+    return None if oldest is None else (timezone.now() - oldest).total_seconds()
