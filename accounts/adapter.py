@@ -16,8 +16,17 @@ class AccountAdapter(DefaultAccountAdapter):
         user = get_user_model().objects.filter(email__iexact=email).first()
         language = getattr(user, "preferred_language", None) or translation.get_language() or "en"
         with translation.override(language):
-            message = self.render_mail(template_prefix, email, {"email": email, **context, **self._site_context()})
-        html = next((content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
+            message = self.render_mail(
+                template_prefix, email, {"email": email, **context, **self._site_context()}
+            )
+        html = next(
+            (
+                content
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            "",
+        )
         text = message.body if message.content_subtype == "plain" else ""
         # Each allauth email is its own event; its content (with its one-time key) names it.
         digest = hashlib.sha256(f"{email}\n{message.subject}\n{message.body}".encode()).hexdigest()[:40]

@@ -25,7 +25,10 @@ class TrainingModule(models.TextChoices):
     INFANT_STATES = "infant_states", _("Infant states, cues, reflexes and crying")
     BONDING = "bonding", _("Bonding and attachment")
     TOUCH_DEPRIVATION = "touch_deprivation", _("Effects of touch deprivation; families at risk")
-    SPECIAL_SITUATIONS = "special_situations", _("Special situations and adaptations (premature babies, disabilities)")
+    SPECIAL_SITUATIONS = (
+        "special_situations",
+        _("Special situations and adaptations (premature babies, disabilities)"),
+    )
     RESEARCH = "research", _("Research")
     TEACHING = "teaching", _("Teaching and group facilitation")
     MARKETING = "marketing", _("Marketing your own classes")
@@ -43,7 +46,10 @@ class TrainingCourse(models.Model):
         ONLINE = "online", _("Live online")
 
     trainer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("trainer"), on_delete=models.PROTECT, related_name="trainings_led"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trainer"),
+        on_delete=models.PROTECT,
+        related_name="trainings_led",
     )
     title = models.CharField(_("title"), max_length=150)
     description = models.TextField(_("description"), blank=True)
@@ -51,7 +57,12 @@ class TrainingCourse(models.Model):
     ends_on = models.DateField(_("last day"))
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.IN_PERSON)
     venue = models.ForeignKey(
-        Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT, related_name="trainings"
+        Venue,
+        verbose_name=_("venue"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="trainings",
     )
     online_link = models.URLField(_("online meeting link"), blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
@@ -70,7 +81,9 @@ class TrainingCourse(models.Model):
         indexes = [models.Index(fields=["is_published", "starts_on"], name="training_listing_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="training_capacity_positive"),
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="training_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="training_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(fee__gte=0), name="training_fee_non_negative"),
         ]
 
@@ -89,7 +102,10 @@ class Enrollment(models.Model):
         CERTIFIED = "certified", _("Certified")
 
     trainee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("trainee"), on_delete=models.PROTECT, related_name="enrollments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("trainee"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
     )
     training = models.ForeignKey(
         TrainingCourse, verbose_name=_("training"), on_delete=models.PROTECT, related_name="enrollments"
@@ -114,7 +130,8 @@ class Enrollment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["trainee", "training"], name="enrollment_once_per_training"),
             models.CheckConstraint(
-                condition=Q(exam_score__isnull=True) | Q(exam_score__lte=100), name="enrollment_exam_score_range"
+                condition=Q(exam_score__isnull=True) | Q(exam_score__lte=100),
+                name="enrollment_exam_score_range",
             ),
         ]
 
@@ -140,13 +157,18 @@ class Certificate(models.Model):
     """A Certified Infant Massage Instructor credential. Its status is computed, never stored."""
 
     holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("holder"),
+        on_delete=models.PROTECT,
+        related_name="certificates",
     )
     enrollment = models.OneToOneField(
         Enrollment, verbose_name=_("enrollment"), on_delete=models.PROTECT, related_name="certificate"
     )
     number = models.CharField(_("number"), max_length=20, unique=True)
-    token = models.CharField(_("verification token"), max_length=64, unique=True, default=new_certificate_token)
+    token = models.CharField(
+        _("verification token"), max_length=64, unique=True, default=new_certificate_token
+    )
     name_on_certificate = models.CharField(_("name as printed"), max_length=150)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
     issued_at = models.DateTimeField(_("issued"))
@@ -165,7 +187,9 @@ class Certificate(models.Model):
             models.Index(fields=["valid_until"], name="certificate_valid_until_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_until__gt=F("issued_at")), name="certificate_valid_after_issue"),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=F("issued_at")), name="certificate_valid_after_issue"
+            ),
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | (~Q(revocation_reason="") & ~Q(public_statement="")),
                 name="certificate_revocation_explained",
@@ -174,6 +198,9 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} — {self.name_on_certificate}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("certification:verify_token", kwargs={"token": self.token})
 
     def status_at(self, moment: datetime) -> CertificateStatus:
         if self.revoked_at is not None and self.revoked_at <= moment:
@@ -185,9 +212,6 @@ class Certificate(models.Model):
     @property
     def status(self) -> CertificateStatus:
         return self.status_at(timezone.now())
-
-    def get_absolute_url(self) -> str:
-        return reverse("certification:verify_token", kwargs={"token": self.token})
 
 
 class CertificateNumberSequence(models.Model):

@@ -30,7 +30,9 @@ class Venue(models.Model):
     country = CountryField(_("country"))
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
     accessibility_notes = models.TextField(
-        _("accessibility notes"), blank=True, help_text=_("Step-free access, pram parking, changing table, lift…")
+        _("accessibility notes"),
+        blank=True,
+        help_text=_("Step-free access, pram parking, changing table, lift…"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -62,14 +64,22 @@ class Course(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     instructor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("instructor"), on_delete=models.PROTECT, related_name="courses"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructor"),
+        on_delete=models.PROTECT,
+        related_name="courses",
     )
     title = models.CharField(_("title"), max_length=150)
     slug = models.SlugField(_("slug"), max_length=160, allow_unicode=False)
     description = models.TextField(_("description"), blank=True)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.VENUE)
     venue = models.ForeignKey(
-        Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
+        Venue,
+        verbose_name=_("venue"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="courses",
     )
     online_link = models.URLField(_("online meeting link"), blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
@@ -88,7 +98,9 @@ class Course(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     is_practicum = models.BooleanField(
-        _("practicum course"), default=False, help_text=_("Taught by a trainee as part of their certification.")
+        _("practicum course"),
+        default=False,
+        help_text=_("Taught by a trainee as part of their certification."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -108,7 +120,9 @@ class Course(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="course_capacity_positive"),
-            models.CheckConstraint(condition=Q(min_age_weeks__lte=models.F("max_age_weeks")), name="course_age_range"),
+            models.CheckConstraint(
+                condition=Q(min_age_weeks__lte=models.F("max_age_weeks")), name="course_age_range"
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="course_price_non_negative"),
             models.CheckConstraint(
                 condition=Q(format="online") | Q(venue__isnull=False), name="course_venue_format_has_venue"
@@ -138,7 +152,9 @@ class Session(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         CANCELLED = "cancelled", _("Cancelled")
 
-    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions")
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions"
+    )
     starts_at = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), default=60, validators=[MinValueValidator(15), MaxValueValidator(240)]
@@ -184,7 +200,8 @@ class Baby(models.Model):
         help_text=_("Optional. Only shared with the instructors of courses you book, if you agree below."),
     )
     notes_consent = models.BooleanField(
-        _("I agree to share these notes with the instructors of the courses I book for this baby"), default=False
+        _("I agree to share these notes with the instructors of the courses I book for this baby"),
+        default=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -194,7 +211,9 @@ class Baby(models.Model):
         ordering = ["date_of_birth"]
         constraints = [
             # Notes about a baby exist only with the parent's consent to share them (PRODUCT.md §6).
-            models.CheckConstraint(condition=Q(notes="") | Q(notes_consent=True), name="baby_notes_need_consent"),
+            models.CheckConstraint(
+                condition=Q(notes="") | Q(notes_consent=True), name="baby_notes_need_consent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -229,10 +248,17 @@ class Booking(models.Model):
         COURSE_CANCELLED = "course_cancelled", _("Course cancelled")
         LEFT_WAITLIST = "left_waitlist", _("Left the waitlist")
 
-    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="bookings")
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="bookings"
+    )
     # Both null after a parent deletes their account: the register keeps a "deleted family" row.
     baby = models.ForeignKey(
-        Baby, verbose_name=_("baby"), null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+        Baby,
+        verbose_name=_("baby"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
     )
     parent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -243,7 +269,9 @@ class Booking(models.Model):
         related_name="bookings",
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
-    cancel_reason = models.CharField(_("why cancelled"), max_length=20, choices=CancelReason.choices, blank=True)
+    cancel_reason = models.CharField(
+        _("why cancelled"), max_length=20, choices=CancelReason.choices, blank=True
+    )
     waitlisted_at = models.DateTimeField(_("joined the waitlist"), null=True, blank=True)
     offer_expires_at = models.DateTimeField(_("offer expires"), null=True, blank=True)
     is_paid = models.BooleanField(_("paid"), default=False)
@@ -271,10 +299,12 @@ class Booking(models.Model):
                 name="booking_one_live_per_baby_per_course",
             ),
             models.CheckConstraint(
-                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False), name="booking_offer_has_expiry"
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="booking_offer_has_expiry",
             ),
             models.CheckConstraint(
-                condition=(Q(status="cancelled") & ~Q(cancel_reason="")) | (~Q(status="cancelled") & Q(cancel_reason="")),
+                condition=(Q(status="cancelled") & ~Q(cancel_reason=""))
+                | (~Q(status="cancelled") & Q(cancel_reason="")),
                 name="booking_cancel_reason_iff_cancelled",
             ),
             models.CheckConstraint(
@@ -304,13 +334,19 @@ class Attendance(models.Model):
     status = models.CharField(_("attendance"), max_length=10, choices=Status.choices)
     marked_at = models.DateTimeField(_("marked"), auto_now=True)
     marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("marked by"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
 
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
-        constraints = [models.UniqueConstraint(fields=["booking", "session"], name="attendance_once_per_session")]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "session"], name="attendance_once_per_session")
+        ]
 
     def __str__(self) -> str:
         return f"{self.booking} @ {self.session}: {self.get_status_display()}"

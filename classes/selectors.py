@@ -52,3 +52,18 @@ def course_for_page(pk: int) -> Course | None:
         .filter(pk=pk)
         .first()
     )
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """1 for the first family waiting, None for a booking that is not on the waitlist (FIFO, ties by id)."""
+    if booking.status != Booking.Status.WAITLISTED:
+        return None
+    ahead = (
+        Booking.objects.filter(course_id=booking.course_id, status=Booking.Status.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=booking.waitlisted_at)
+            | Q(waitlisted_at=booking.waitlisted_at, pk__lt=booking.pk)
+        )
+        .count()
+    )
+    return ahead + 1

@@ -112,7 +112,7 @@ else:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
         }
     }
@@ -218,7 +218,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Email: console by default (and every email is in the outbox, readable in admin).
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if env_str("EMAIL_HOST") else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -229,7 +231,7 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Nurturing Touch <hello@nurturingtouch.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# The outbox (notifications): retries, stuck-row timeouts and retention are settings so tests can shorten them.
+# The outbox (notifications): retries, stuck-row timeouts, retention; settings so tests can shorten them.
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60, minimum=1)
 OUTBOX_QUEUED_STUCK_SECONDS = env_int("OUTBOX_QUEUED_STUCK_SECONDS", 300, minimum=1)
@@ -266,14 +268,32 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Publishing gives up quickly when the broker is down: the row waits in the outbox for the sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_BEAT_SCHEDULE = {
-    "beat-heartbeat": {"task": "notifications.tasks.record_heartbeat", "schedule": timedelta(seconds=30)},
-    "outbox-requeue-stuck": {"task": "notifications.tasks.requeue_stuck_emails", "schedule": timedelta(minutes=1)},
-    "outbox-purge-bodies": {"task": "notifications.tasks.purge_sent_email_bodies", "schedule": crontab(minute=17)},
+    "beat-heartbeat": {
+        "task": "notifications.tasks.record_heartbeat",
+        "schedule": timedelta(seconds=env_int("BEAT_HEARTBEAT_SECONDS", 30, minimum=1)),
+    },
+    "outbox-requeue-stuck": {
+        "task": "notifications.tasks.requeue_stuck_emails",
+        "schedule": timedelta(minutes=1),
+    },
+    "outbox-purge-bodies": {
+        "task": "notifications.tasks.purge_sent_email_bodies",
+        "schedule": crontab(minute=17),
+    },
 }
 
 # Domain settings (PRODUCT.md §2, §7): numbers that are policy, not constants.
-BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS = env_int("BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS", 24, minimum=0)
+BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS = env_int(
+    "BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS", 24, minimum=0
+)
 WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 24, minimum=1)
 WAITLIST_OFFER_CLOSE_HOURS = env_int("WAITLIST_OFFER_CLOSE_HOURS", 2, minimum=0)
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24, minimum=1)
@@ -290,7 +310,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

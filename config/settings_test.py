@@ -13,7 +13,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nurtur
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 # Plain http in tests; the production posture is asserted against the real settings module.
 SECURE_SSL_REDIRECT = False

@@ -36,7 +36,10 @@ class InstructorProfile(models.Model):
         DAILY_DIGEST = "daily_digest", _("One daily digest")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="instructor_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="instructor_profile",
     )
     slug = models.SlugField(_("public address"), max_length=80, unique=True)
     display_name = models.CharField(_("display name"), max_length=120)
@@ -77,7 +80,9 @@ class InstructorBackground(models.Model):
     class Meta:
         verbose_name = _("professional background")
         verbose_name_plural = _("professional backgrounds")
-        constraints = [models.UniqueConstraint(fields=["profile", "background"], name="profile_background_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "background"], name="profile_background_once")
+        ]
         indexes = [models.Index(fields=["background"], name="profile_background_idx")]
 
     def __str__(self) -> str:

@@ -124,7 +124,9 @@ def queue_rendered_email(
                 body_html=rendered.html,
             )
             for attachment in attachments:
-                stored = EmailAttachment(email=email, filename=attachment.filename, content_type=attachment.content_type)
+                stored = EmailAttachment(
+                    email=email, filename=attachment.filename, content_type=attachment.content_type
+                )
                 stored.file.save(attachment.filename, ContentFile(attachment.content), save=True)
             transaction.on_commit(lambda: enqueue_delivery(email.pk), robust=True)
     except IntegrityError:
@@ -139,7 +141,9 @@ def enqueue_delivery(email_id: int, *, countdown: int | None = None) -> None:
     try:
         deliver_email.apply_async((email_id,), countdown=countdown)
     except Exception:
-        logger.warning("Could not queue delivery of email %s; the sweeper will pick it up.", email_id, exc_info=True)
+        logger.warning(
+            "Could not queue delivery of email %s; the sweeper will pick it up.", email_id, exc_info=True
+        )
 
 
 def claim_email(email_id: int) -> bool:
@@ -205,7 +209,9 @@ def _record_failure(email: OutgoingEmail, exc: Exception) -> tuple[DeliveryOutco
         last_error=error,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
     )
-    logger.warning("Email %s attempt %s failed (%s); retrying in %ss.", email.pk, email.attempts, error, delay)
+    logger.warning(
+        "Email %s attempt %s failed (%s); retrying in %ss.", email.pk, email.attempts, error, delay
+    )
     return DeliveryOutcome.RETRY, delay
 
 
@@ -236,7 +242,9 @@ def requeue_stuck_emails() -> int:
     )
     recovered = list(stuck.values_list("pk", flat=True)[:SWEEP_BATCH])
     OutgoingEmail.objects.filter(pk__in=recovered, status=OutgoingEmail.Status.SENDING).update(
-        status=OutgoingEmail.Status.QUEUED, next_attempt_at=now, last_error="The worker stopped while sending."
+        status=OutgoingEmail.Status.QUEUED,
+        next_attempt_at=now,
+        last_error="Worker stopped while sending.",
     )
     queued_cutoff = now - timedelta(seconds=settings.OUTBOX_QUEUED_STUCK_SECONDS)
     overdue = list(
@@ -275,5 +283,7 @@ def heartbeat_age_seconds(name: str = BEAT_HEARTBEAT) -> float | None:
 
 
 def oldest_queued_email_age_seconds() -> float | None:
-    oldest = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED).aggregate(at=Min("created_at"))["at"]
+    oldest = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED).aggregate(at=Min("created_at"))[
+        "at"
+    ]
     return None if oldest is None else (timezone.now() - oldest).total_seconds()
