@@ -284,6 +284,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_stuck_emails",
         "schedule": timedelta(minutes=1),
     },
+    "waitlist-expire-offers": {"task": "classes.tasks.expire_offers", "schedule": timedelta(minutes=1)},
     "outbox-purge-bodies": {
         "task": "notifications.tasks.purge_sent_email_bodies",
         "schedule": crontab(minute=17),

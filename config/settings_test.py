@@ -29,3 +29,4 @@ CELERY_BROKER_URL = "memory://"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 OUTBOX_QUEUED_STUCK_SECONDS = 2
 OUTBOX_SENDING_STUCK_SECONDS = 3
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405

@@ -1,0 +1,95 @@
+"""One small function per email families receive about bookings; each queues through the outbox.
+
+Call them inside the service's transaction. Keys name the event and its version (PRODUCT.md §3).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from classes.calendar import course_calendar
+from classes.models import Booking, Session
+from notifications.services import Attachment, queue_email
+
+OFFER_SALT = "classes.offer"
+
+
+def _family_context(booking: Booking) -> dict:
+    course = booking.course
+    return {"booking": booking, "course": course, "sessions": list(course.sessions.order_by("starts_at"))}
+
+
+def _queue_to_parent(booking: Booking, template: str, key: str, **extra) -> None:
+    if booking.parent is None:
+        return
+    queue_email(
+        to_email=booking.parent.email,
+        user=booking.parent,
+        template=template,
+        key=key,
+        context={**_family_context(booking), **extra.pop("context", {})},
+        **extra,
+    )
+
+
+def calendar_attachment(booking: Booking, sessions: list[Session]) -> Attachment:
+    content = course_calendar(booking.course, sessions, include_link=True)
+    return Attachment(
+        filename=f"{booking.course.slug or 'course'}.ics", content=content, content_type="text/calendar"
+    )
+
+
+def queue_booking_confirmed(booking: Booking) -> None:
+    sessions = list(booking.course.sessions.order_by("starts_at"))
+    _queue_to_parent(
+        booking,
+        "booking_confirmed",
+        f"booking-confirmed:{booking.pk}",
+        attachments=[calendar_attachment(booking, sessions)],
+    )
+
+
+def queue_booking_waitlisted(booking: Booking, *, position: int) -> None:
+    _queue_to_parent(
+        booking, "booking_waitlisted", f"booking-waitlisted:{booking.pk}", context={"position": position}
+    )
+
+
+def queue_booking_cancelled(booking: Booking) -> None:
+    _queue_to_parent(booking, "booking_cancelled", f"booking-cancelled:{booking.pk}")
+
+
+def offer_version(booking: Booking) -> str:
+    return str(int(booking.offer_expires_at.timestamp())) if booking.offer_expires_at else ""
+
+
+def offer_token(booking: Booking) -> str:
+    """A signed token naming this booking and this offer; a later offer makes it stale."""
+    return signing.dumps({"booking": booking.pk, "offer": offer_version(booking)}, salt=OFFER_SALT)
+
+
+def read_offer_token(token: str) -> tuple[int, str] | None:
+    """(booking id, offer version) from a token, or None when it was tampered with."""
+    try:
+        payload = signing.loads(token, salt=OFFER_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("booking"), int):
+        return None
+    return payload["booking"], str(payload.get("offer", ""))
+
+
+def queue_place_offered(booking: Booking) -> None:
+    url = settings.SITE_URL + reverse("classes:offer_respond", kwargs={"token": offer_token(booking)})
+    _queue_to_parent(
+        booking,
+        "place_offered",
+        f"place-offered:{booking.pk}:{offer_version(booking)}",
+        context={"accept_url": url, "decline_url": url},
+    )
+
+
+def queue_offer_expired(booking: Booking, *, version: str) -> None:
+    _queue_to_parent(booking, "offer_expired", f"offer-expired:{booking.pk}:{version}")
