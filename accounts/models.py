@@ -20,7 +20,9 @@ def validate_time_zone(value: str) -> None:
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+    zones = zoneinfo.available_timezones()
+    names = sorted(zone for zone in zones if "/" in zone and not zone.startswith("Etc/"))
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
 
 
 class UserManager(BaseUserManager["User"]):

@@ -271,7 +271,7 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
-        booking = Booking.objects.select_for_update().select_related("parent", "baby").get(pk=booking.pk)
+        booking = _locked_booking(booking.pk)
         if booking.parent_id != by.pk:
             raise BookingError(_("This is not your booking."))
         if booking.status == Booking.Status.CANCELLED:
@@ -297,6 +297,10 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
         if frees_place:
             offer_free_places(course)
     return booking
+
+
+def _locked_booking(pk: int) -> Booking:
+    return Booking.objects.select_for_update(of=("self",)).select_related("parent", "baby").get(pk=pk)
 
 
 def _cancel(booking: Booking, reason: str) -> None:
@@ -333,7 +337,7 @@ def offer_free_places(course: Course) -> list[Booking]:
     if free <= 0:
         return []
     waiting = list(
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .filter(course=course, status=Booking.Status.WAITLISTED)
         .select_related("parent", "baby", "course")
         .order_by("waitlisted_at", "pk")[:free]
@@ -355,7 +359,7 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
-        booking = Booking.objects.select_for_update().select_related("parent", "baby").get(pk=booking.pk)
+        booking = _locked_booking(booking.pk)
         if (
             booking.status != Booking.Status.OFFERED
             or emails.offer_version(booking) != offer_version
@@ -388,7 +392,7 @@ def expire_offers() -> int:
     for course_id in course_ids:
         with transaction.atomic():
             course = Course.objects.select_for_update().get(pk=course_id)
-            stale = Booking.objects.select_for_update().filter(
+            stale = Booking.objects.select_for_update(of=("self",)).filter(
                 course=course, status=Booking.Status.OFFERED, offer_expires_at__lte=timezone.now()
             )
             for booking in stale.select_related("parent", "baby"):

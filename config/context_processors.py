@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
-
 
 def navigation(request) -> dict:
     """What the navigation offers this person: parents' pages, teaching, admin (roles from related data)."""
@@ -13,5 +11,4 @@ def navigation(request) -> dict:
             "is_instructor": signed_in and (hasattr(user, "instructor_profile") or user.courses.exists()),
             "is_staff": signed_in and user.is_staff,
         },
-        "LANGUAGES": settings.LANGUAGES,
     }

@@ -83,6 +83,7 @@ def test_full_clean_accepts_a_known_time_zone_and_lowercases_the_email():
         ),
     ],
 )
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrations_create_the_role_groups_with_their_permissions(group_name, codenames):
     group = Group.objects.get(name=group_name)
 

@@ -37,7 +37,9 @@ class EnrollmentFactory(DjangoModelFactory):
         model = Enrollment
 
     class Params:
-        accepted = factory.Trait(status=Enrollment.Status.ACCEPTED, decided_at=factory.LazyFunction(timezone.now))
+        accepted = factory.Trait(
+            status=Enrollment.Status.ACCEPTED, decided_at=factory.LazyFunction(timezone.now)
+        )
 
     trainee = factory.SubFactory(UserFactory)
     training = factory.SubFactory(TrainingCourseFactory)

@@ -14,7 +14,9 @@ class OutgoingEmailFactory(DjangoModelFactory):
         model = OutgoingEmail
 
     class Params:
-        sent = factory.Trait(status=OutgoingEmail.Status.SENT, attempts=1, sent_at=factory.LazyFunction(timezone.now))
+        sent = factory.Trait(
+            status=OutgoingEmail.Status.SENT, attempts=1, sent_at=factory.LazyFunction(timezone.now)
+        )
 
     key = factory.Sequence(lambda n: f"test:{n}")
     to_email = factory.Sequence(lambda n: f"recipient{n}@example.org")

@@ -75,7 +75,7 @@ def free_port() -> int:
 
 
 def stop_process_group(process: subprocess.Popen, *, timeout: float = 10) -> None:
-    """SIGTERM the process group (a warm shutdown for Celery), SIGKILL it if it is still there after timeout."""
+    """SIGTERM the process group (Celery's warm shutdown), then SIGKILL it if it outlives the timeout."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
@@ -107,7 +107,7 @@ def redis_broker() -> Iterator[RedisBroker]:
     try:
         yield broker
     finally:
-        # The queue, unacked messages and bindings of this run only: a fresh prefix has nothing to purge before.
+        # This run's queue, unacked messages and bindings only; a fresh prefix has nothing to purge before.
         keys = list(client.scan_iter(match=f"{broker.key_prefix}*"))
         if keys:
             client.delete(*keys)
@@ -116,7 +116,7 @@ def redis_broker() -> Iterator[RedisBroker]:
 
 @pytest.fixture(scope="module")
 def celery_app_on_redis(redis_broker: RedisBroker) -> Iterator[Celery]:
-    """Point this process's Celery app at the worker's broker, so that on_commit publishes reach the worker."""
+    """Point this process's Celery app at the worker's broker, so on_commit publishes reach the worker."""
     original = {
         "broker_url": celery_app.conf.broker_url,
         "broker_transport_options": celery_app.conf.broker_transport_options,
@@ -157,7 +157,7 @@ def smtp_server(smtp_port: int) -> Iterator[CollectingHandler]:
 def outbox_worker(
     django_db_setup, redis_broker: RedisBroker, smtp_port: int, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkerProcess]:
-    """One real worker for the module, stopped (with its process group) before the test database is dropped."""
+    """One real worker for the module, stopped with its process group before the test database is dropped."""
     from django.db import connection
 
     env = {name: value for name, value in os.environ.items() if name not in CELERY_BROKER_ENV}
@@ -201,7 +201,9 @@ def outbox_worker(
             if process.poll() is not None:
                 pytest.fail(f"The Celery worker exited with {process.returncode}:\n{worker.output()}")
             if time.monotonic() > deadline:
-                pytest.fail(f"The Celery worker was not ready after {WORKER_READY_SECONDS}s:\n{worker.output()}")
+                pytest.fail(
+                    f"The Celery worker was not ready after {WORKER_READY_SECONDS}s:\n{worker.output()}"
+                )
             time.sleep(0.2)
         yield worker
     finally:
