@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -57,6 +58,7 @@ class TrainingCourseForm(forms.ModelForm):
 @admin.register(TrainingCourse)
 class TrainingCourseAdmin(admin.ModelAdmin):
     form = TrainingCourseForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title",
         "trainer",

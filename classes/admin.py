@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Attendance, Baby, Booking, Course, Session, Venue
@@ -82,6 +83,7 @@ class CourseAdminForm(forms.ModelForm):
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     form = CourseAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title",
         "instructor",

@@ -41,7 +41,7 @@ def course_calendar(course: Course, sessions: list[Session], *, include_link: bo
         event.add("dtstamp", timezone.now())
         event.add("dtstart", session.starts_at.astimezone(zone))
         event.add("dtend", session.ends_at.astimezone(zone))
-        event.add("summary", f"{course.title} — {session.topic}")
+        event.add("summary", f"{course.title} — {session.week_topic}")
         event.add("location", location)
         event.add("url", f"{settings.SITE_URL}{course.get_absolute_url()}")
         event.add("status", "CANCELLED" if session.status == Session.Status.CANCELLED else "CONFIRMED")

@@ -122,6 +122,9 @@ def topic_title(curriculum: str) -> str:
 
 
 def strokes_for(curriculum: str) -> tuple[str, ...]:
-    """Strokes to practise after a session: its own blocks, or the whole routine for a review week."""
+    """Strokes to practise after a session: its own blocks, or the whole routine for a review week.
+
+    Lazy strings: they are translated where they are rendered, in the reader's language.
+    """
     blocks = blocks_of(curriculum) or tuple(BLOCKS.values())
-    return tuple(str(stroke) for block in blocks for stroke in block.strokes)
+    return tuple(dict.fromkeys(stroke for block in blocks for stroke in block.strokes))

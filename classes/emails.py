@@ -10,7 +10,9 @@ from django.core import signing
 from django.urls import reverse
 
 from classes.calendar import course_calendar
+from classes.curriculum import CUES, strokes_for
 from classes.models import Booking, Session
+from notifications.models import OutgoingEmail
 from notifications.services import Attachment, queue_email
 
 OFFER_SALT = "classes.offer"
@@ -93,3 +95,30 @@ def queue_place_offered(booking: Booking) -> None:
 
 def queue_offer_expired(booking: Booking, *, version: str) -> None:
     _queue_to_parent(booking, "offer_expired", f"offer-expired:{booking.pk}:{version}")
+
+
+def queue_session_reminder(booking: Booking, session: Session) -> bool:
+    """Queue one session reminder; False when this exact reminder was queued before."""
+    key = f"reminder:{booking.pk}:{session.pk}:{session.starts_at.isoformat()}"
+    if OutgoingEmail.objects.filter(key=key).exists():
+        return False
+    _queue_to_parent(booking, "session_reminder", key, context={"session": session})
+    return True
+
+
+def queue_home_practice_guide(booking: Booking, session: Session) -> bool:
+    """Queue the home-practice guide for a session just held; False when it was queued before."""
+    key = f"guide:{booking.pk}:{session.pk}"
+    if OutgoingEmail.objects.filter(key=key).exists():
+        return False
+    _queue_to_parent(
+        booking,
+        "home_practice_guide",
+        key,
+        context={
+            "session": session,
+            "strokes": strokes_for(session.curriculum),
+            "cues": [str(cue) for cue in CUES],
+        },
+    )
+    return True

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.models import validate_time_zone
+from classes.curriculum import topic_title
 
 TEACHING_LANGUAGES = global_settings.LANGUAGES
 
@@ -161,7 +162,12 @@ class Session(models.Model):
     )
     week_number = models.PositiveSmallIntegerField(_("week"))
     curriculum = models.CharField(_("curriculum blocks"), max_length=20, blank=True)
-    topic = models.CharField(_("topic"), max_length=200)
+    topic = models.CharField(
+        _("topic"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty to use the curriculum's topic for this week."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
 
     class Meta:
@@ -184,6 +190,11 @@ class Session(models.Model):
     @property
     def ends_at(self):
         return self.starts_at + timezone.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def week_topic(self) -> str:
+        """The instructor's own topic, or the curriculum's, translated for whoever reads it."""
+        return self.topic or topic_title(self.curriculum)
 
 
 class Baby(models.Model):

@@ -10,3 +10,13 @@ from classes import services
 @shared_task(ignore_result=True)
 def expire_offers() -> int:
     return services.expire_offers()
+
+
+@shared_task(ignore_result=True)
+def queue_session_reminders() -> int:
+    return services.queue_session_reminders()
+
+
+@shared_task(ignore_result=True)
+def queue_home_practice_guides() -> int:
+    return services.queue_home_practice_guides()

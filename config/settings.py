@@ -285,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
     },
     "waitlist-expire-offers": {"task": "classes.tasks.expire_offers", "schedule": timedelta(minutes=1)},
+    "session-reminders": {"task": "classes.tasks.queue_session_reminders", "schedule": timedelta(minutes=5)},
+    "home-practice-guides": {
+        "task": "classes.tasks.queue_home_practice_guides",
+        "schedule": timedelta(minutes=10),
+    },
     "outbox-purge-bodies": {
         "task": "notifications.tasks.purge_sent_email_bodies",
         "schedule": crontab(minute=17),

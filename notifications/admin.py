@@ -54,7 +54,6 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "template", "language")
     search_fields = ("to_email", "key", "subject")
     date_hierarchy = "created_at"
-    list_select_related = ("user",)
     inlines = [EmailAttachmentInline]
     actions = ["retry_sending"]
     fieldsets = (
