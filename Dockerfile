@@ -24,8 +24,8 @@ RUN mkdir -p "$VAR_DIR" "$MEDIA_ROOT" && chown app:app "$VAR_DIR" "$MEDIA_ROOT"
 
 # Hashed, compressed static files are part of the image, so every web replica serves the same manifest.
 # The key only satisfies the settings' production checks; nothing is signed at build time.
-RUN SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdef DEBUG=false \
-    python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdef DEBUG=false VAR_DIR=/tmp/build-var \
+    python manage.py collectstatic --noinput && rm -rf /tmp/build-var
 
 USER app
 EXPOSE 8000

@@ -361,3 +361,35 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking} @ {self.session}: {self.get_status_display()}"
+
+
+class BookingNotice(models.Model):
+    """Something an instructor should hear about a booking. Written by the booking services in the same
+    transaction; instructors.services mails them one by one or as a daily digest (the instructor's choice)."""
+
+    class Kind(models.TextChoices):
+        NEW_BOOKING = "new_booking", _("New booking")
+        JOINED_WAITLIST = "joined_waitlist", _("Joined the waitlist")
+        CANCELLATION = "cancellation", _("Cancellation")
+        OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+        OFFER_EXPIRED = "offer_expired", _("Offer expired")
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="notices"
+    )
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    notified_at = models.DateTimeField(_("instructor told"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking notice")
+        verbose_name_plural = _("booking notices")
+        ordering = ["at"]
+        # The notice sweep reads the ones nobody has been told about yet.
+        indexes = [models.Index(fields=["notified_at", "at"], name="notice_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.booking}"

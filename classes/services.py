@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes import emails
 from classes.curriculum import curriculum_for_week
-from classes.models import Baby, Booking, Course, Session, Venue
+from classes.models import Baby, Booking, BookingNotice, Course, Session, Venue
 from classes.selectors import waitlist_position
 
 MAX_WEEKS = 8
@@ -247,11 +247,13 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
                 course=course, baby=baby, parent=parent, status=Booking.Status.CONFIRMED, confirmed_at=now
             )
             emails.queue_booking_confirmed(booking)
+            _notice(booking, BookingNotice.Kind.NEW_BOOKING)
         else:
             booking = Booking.objects.create(
                 course=course, baby=baby, parent=parent, status=Booking.Status.WAITLISTED, waitlisted_at=now
             )
             emails.queue_booking_waitlisted(booking, position=waitlist_position(booking))
+            _notice(booking, BookingNotice.Kind.JOINED_WAITLIST)
     return booking
 
 
@@ -291,11 +293,17 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
                     % {"name": course.instructor.get_full_name(), "email": course.instructor.email}
                 )
         frees_place = booking.status in (Booking.Status.CONFIRMED, Booking.Status.OFFERED)
+        if booking.status == Booking.Status.CONFIRMED:
+            _notice(booking, BookingNotice.Kind.CANCELLATION)
         _cancel(booking, reason)
         emails.queue_booking_cancelled(booking)
         if frees_place:
             offer_free_places(course)
     return booking
+
+
+def _notice(booking: Booking, kind: str) -> None:
+    BookingNotice.objects.create(course_id=booking.course_id, booking=booking, kind=kind)
 
 
 def _locked_booking(pk: int) -> Booking:
@@ -371,6 +379,7 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
             booking.offer_expires_at = None
             booking.save(update_fields=["status", "confirmed_at", "offer_expires_at", "updated_at"])
             emails.queue_booking_confirmed(booking)
+            _notice(booking, BookingNotice.Kind.OFFER_ACCEPTED)
         else:
             _cancel(booking, Booking.CancelReason.OFFER_DECLINED)
             emails.queue_booking_cancelled(booking)
@@ -398,6 +407,7 @@ def expire_offers() -> int:
                 version = emails.offer_version(booking)
                 _cancel(booking, Booking.CancelReason.OFFER_EXPIRED)
                 emails.queue_offer_expired(booking, version=version)
+                _notice(booking, BookingNotice.Kind.OFFER_EXPIRED)
                 expired += 1
             offer_free_places(course)
     return expired

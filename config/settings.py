@@ -290,6 +290,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classes.tasks.queue_home_practice_guides",
         "schedule": timedelta(minutes=10),
     },
+    "instructor-booking-notices": {
+        "task": "instructors.tasks.send_booking_notices",
+        "schedule": timedelta(minutes=1),
+    },
+    "instructor-booking-digests": {
+        "task": "instructors.tasks.send_booking_digests",
+        "schedule": crontab(hour=18, minute=0),
+    },
     "outbox-purge-bodies": {
         "task": "notifications.tasks.purge_sent_email_bodies",
         "schedule": crontab(minute=17),

@@ -18,7 +18,8 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
@@ -53,12 +54,17 @@ class DeliveryOutcome(StrEnum):
     NOT_CLAIMED = "not-claimed"
 
 
+def _render_plain(template_name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text template without HTML escaping: "O'Brien" stays "O'Brien" in a text email."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def render_email(template: str, context: dict[str, Any], *, language: str) -> RenderedEmail:
     """Render templates/emails/<template>.{subject.txt,txt,html} in the given language."""
     full_context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language):
-        subject = render_to_string(f"emails/{template}.subject.txt", full_context)
-        text = render_to_string(f"emails/{template}.txt", full_context)
+        subject = _render_plain(f"emails/{template}.subject.txt", full_context)
+        text = _render_plain(f"emails/{template}.txt", full_context)
         html = render_to_string(f"emails/{template}.html", full_context)
     return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
 
