@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -7,6 +9,21 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, time_zone_choices
+
+
+def person_column(field: str, description: str) -> Callable:
+    """A list column with a person's name (their email when they gave none), sortable by name.
+
+    Other apps' admins use it for instructor, trainee, parent… columns, which the full "Name <email>"
+    would make too wide; the list's select_related must include the field.
+    """
+
+    @admin.display(description=description, ordering=f"{field}__full_name")
+    def column(obj) -> str:
+        person = getattr(obj, field)
+        return person.get_full_name() if person is not None else "—"
+
+    return column
 
 
 class UserCreationAdminForm(AdminUserCreationForm):

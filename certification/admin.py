@@ -15,6 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import person_column
 from accounts.models import CERTIFICATION_ADMINS_GROUP
 from certification.models import (
     Certificate,
@@ -61,7 +62,7 @@ class TrainingCourseAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title",
-        "trainer",
+        person_column("trainer", _("trainer")),
         "starts_on",
         "ends_on",
         "format",
@@ -106,7 +107,7 @@ class TrainingCourseAdmin(admin.ModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
     list_display = (
-        "trainee",
+        person_column("trainee", _("trainee")),
         "training",
         "status",
         "training_attended",
@@ -290,7 +291,14 @@ class CertificateStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Certificate)
 class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("number", "name_on_certificate", "holder", "issued_at", "valid_until", "status")
+    list_display = (
+        "number",
+        "name_on_certificate",
+        person_column("holder", _("holder")),
+        "issued_at",
+        "valid_until",
+        "status",
+    )
     list_filter = (CertificateStatusFilter, IssuedYearFilter)
     search_fields = ("number", "name_on_certificate", "holder__email", "holder__full_name")
     list_select_related = ("holder",)

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import person_column
 from classes.models import Attendance, Baby, Booking, Course, Session, Venue
 from classes.selectors import with_availability
 
@@ -26,7 +27,7 @@ def has_families(course: Course | None) -> bool:
 
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
-    list_display = ("name", "city", "country", "owner", "time_zone")
+    list_display = ("name", "city", "country", person_column("owner", _("owner")), "time_zone")
     list_filter = ("country",)
     search_fields = ("name", "city", "address", "owner__email", "owner__full_name")
     list_select_related = ("owner",)
@@ -86,7 +87,7 @@ class CourseAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title",
-        "instructor",
+        person_column("instructor", _("instructor")),
         "status",
         "format",
         "language",
@@ -164,7 +165,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 @admin.register(Baby)
 class BabyAdmin(admin.ModelAdmin):
-    list_display = ("first_name", "parent", "date_of_birth", "created_at")
+    list_display = ("first_name", person_column("parent", _("parent")), "date_of_birth", "created_at")
     search_fields = ("first_name", "parent__email", "parent__full_name")
     date_hierarchy = "date_of_birth"
     list_select_related = ("parent",)
@@ -173,7 +174,14 @@ class BabyAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "parent", "course", "status", "is_paid", "created_at")
+    list_display = (
+        "__str__",
+        person_column("parent", _("parent")),
+        "course",
+        "status",
+        "is_paid",
+        "created_at",
+    )
     list_filter = ("status", "is_paid", "cancel_reason")
     search_fields = ("baby__first_name", "parent__email", "parent__full_name", "course__title")
     date_hierarchy = "created_at"
