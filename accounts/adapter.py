@@ -7,6 +7,7 @@ import hashlib
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth import get_user_model
 from django.utils import translation
+from django.utils.html import strip_tags
 
 from notifications.services import RenderedEmail, queue_rendered_email
 
@@ -19,20 +20,17 @@ class AccountAdapter(DefaultAccountAdapter):
             message = self.render_mail(
                 template_prefix, email, {"email": email, **context, **self._site_context()}
             )
-        html = next(
-            (
-                content
-                for content, mimetype in getattr(message, "alternatives", [])
-                if mimetype == "text/html"
-            ),
-            "",
-        )
-        text = message.body if message.content_subtype == "plain" else ""
+        if message.content_subtype == "html":
+            html, text = message.body, strip_tags(message.body)
+        else:
+            alternatives = getattr(message, "alternatives", [])
+            html = next((content for content, mimetype in alternatives if mimetype == "text/html"), "")
+            text = message.body
         # Each allauth email is its own event; its content (with its one-time key) names it.
         digest = hashlib.sha256(f"{email}\n{message.subject}\n{message.body}".encode()).hexdigest()[:40]
         queue_rendered_email(
             to_email=email,
-            rendered=RenderedEmail(subject=message.subject, text=text or message.body, html=html),
+            rendered=RenderedEmail(subject=message.subject, text=text, html=html),
             key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{digest}",
             template=template_prefix,
             user=user,
