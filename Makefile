@@ -27,7 +27,7 @@ run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops web, worker and beat)"
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/honcho start -f Procfile -e /dev/null -p $${PORT:-8000}
 
 test: $(TEST_STAMP) check-services lint migrations-check pytest
 

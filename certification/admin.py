@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin import person_column
-from accounts.models import CERTIFICATION_ADMINS_GROUP
+from accounts.models import CERTIFICATION_ADMINS_GROUP, TRAINERS_GROUP, User
 from certification.models import (
     Certificate,
     CertificateEvent,
@@ -75,8 +75,18 @@ class TrainingCourseAdmin(admin.ModelAdmin):
     search_fields = ("title", "trainer__email", "trainer__full_name")
     date_hierarchy = "starts_on"
     list_select_related = ("trainer",)
-    autocomplete_fields = ("trainer", "venue")
     readonly_fields = ("created_at",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Trainers come from the Trainers group; a plain list of them, not every account (and no
+        # autocomplete, which would need permission to browse users).
+        if db_field.name == "trainer":
+            kwargs["queryset"] = (
+                User.objects.filter(Q(groups__name=TRAINERS_GROUP) | Q(is_superuser=True), is_active=True)
+                .distinct()
+                .order_by("full_name", "email")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -321,7 +331,12 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("enrollment__training", "enrollment__trainee")
+        # A select_related here replaces list_select_related, so it names the holder too.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("holder", "enrollment__training", "enrollment__trainee")
+        )
 
     @admin.display(description=_("status"))
     def status(self, certificate: Certificate) -> str:

@@ -13,7 +13,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import person_column
-from classes.models import Attendance, Baby, Booking, Course, Session, Venue
+from classes.models import (
+    TEACHING_LANGUAGES,
+    Attendance,
+    Baby,
+    Booking,
+    BookingNotice,
+    Course,
+    Session,
+    Venue,
+)
 from classes.selectors import with_availability
 
 # What cannot change once families have booked (PRODUCT.md §7); session times change through "move".
@@ -81,6 +90,21 @@ class CourseAdminForm(forms.ModelForm):
         return capacity
 
 
+class TaughtInFilter(admin.SimpleListFilter):
+    """The teaching languages courses actually use, not all of Django's hundred."""
+
+    title = _("taught in")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        names = dict(TEACHING_LANGUAGES)
+        codes = Course.objects.order_by("language").values_list("language", flat=True).distinct()
+        return [(code, names.get(code, code)) for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(language=self.value()) if self.value() else queryset
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     form = CourseAdminForm
@@ -96,7 +120,7 @@ class CourseAdmin(admin.ModelAdmin):
         "places_taken",
         "is_practicum",
     )
-    list_filter = ("status", "format", "language", "is_practicum")
+    list_filter = ("status", "format", TaughtInFilter, "is_practicum")
     search_fields = ("title", "instructor__email", "instructor__full_name", "venue__city")
     date_hierarchy = "created_at"
     list_select_related = ("instructor", "venue")
@@ -203,6 +227,10 @@ class BookingAdmin(admin.ModelAdmin):
     # Only the paid mark is edited by hand; everything else is the booking services' business.
     readonly_fields = tuple(field for field in fields if field != "is_paid")
 
+    @admin.display(description=_("baby"), ordering="baby__first_name")
+    def family(self, booking: Booking) -> str:
+        return booking.baby.first_name if booking.baby_id else _("deleted family")
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -219,3 +247,25 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_select_related = ("booking__baby", "booking__course", "session__course", "marked_by")
     raw_id_fields = ("booking", "session")
     autocomplete_fields = ("marked_by",)
+
+
+@admin.register(BookingNotice)
+class BookingNoticeAdmin(admin.ModelAdmin):
+    """What instructors were (or are about to be) told about their bookings; written by the services."""
+
+    list_display = ("at", "kind", "course", "booking", "notified_at")
+    list_filter = ("kind", ("notified_at", admin.EmptyFieldListFilter))
+    search_fields = ("course__title", "course__instructor__email", "booking__baby__first_name")
+    date_hierarchy = "at"
+    list_select_related = ("course", "booking__baby", "booking__course")
+    fields = ("course", "booking", "kind", "at", "notified_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+# Celery reads CELERY_BROKER_URL from the environment before settings: a developer's export must not leak in.
+os.environ.pop("CELERY_BROKER_URL", None)
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-for-the-suite-0123456789abcdef")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nurturing_touch")
 os.environ.setdefault("DEBUG", "false")

@@ -16,11 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TRAINERS_GROUP
+from accounts.models import CERTIFICATION_ADMINS_GROUP, TRAINERS_GROUP
 from accounts.tests.factories import UserFactory
-from certification.models import Certificate, Enrollment
-from certification.tests.factories import EnrollmentFactory, TrainingCourseFactory
-from classes.models import Course
+from certification.models import Certificate, CertificateEvent, Enrollment
+from certification.tests.factories import CertificateEventFactory, EnrollmentFactory, TrainingCourseFactory
+from classes.models import Attendance, Booking, Course, Session
 from classes.tests.factories import AttendanceFactory, BookingFactory, CourseFactory, SessionFactory
 from notifications.models import OutgoingEmail
 from notifications.tests.factories import EmailAttachmentFactory, OutgoingEmailFactory
@@ -127,23 +127,48 @@ def test_every_admin_page_renders_on_demo_data(client, staff, rf):
     assert failures == []
 
 
-def test_course_changelist_queries_do_not_grow_with_courses(client, staff):
-    def build(count: int) -> None:
-        for _ in range(count):
-            course = CourseFactory()
-            for _week in range(3):
-                SessionFactory(course=course)
-                BookingFactory(course=course)
+def build_courses(count: int) -> None:
+    for _ in range(count):
+        course = CourseFactory()
+        for _week in range(3):
+            SessionFactory(course=course)
+            BookingFactory(course=course)
 
+
+def build_attendance(count: int) -> None:
+    for _ in range(count):
+        AttendanceFactory()
+
+
+def build_certificates(count: int) -> None:
+    for _ in range(count):
+        CertificateEventFactory()
+
+
+@pytest.mark.parametrize(
+    ("models", "build"),
+    [
+        ((Course, Booking, Session), build_courses),
+        ((Attendance,), build_attendance),
+        ((Certificate, CertificateEvent), build_certificates),
+    ],
+)
+def test_changelist_queries_do_not_grow_with_rows(client, staff, models, build):
     client.force_login(staff)
     build(2)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(changelist(Course)).status_code == 200
+    few = {}
+    for model in models:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(changelist(model)).status_code == 200
+        few[model] = len(queries)
     build(4)
-    with CaptureQueriesContext(connection) as more:
-        assert client.get(changelist(Course)).status_code == 200
+    more = {}
+    for model in models:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(changelist(model)).status_code == 200
+        more[model] = len(queries)
 
-    assert len(more.captured_queries) == len(few.captured_queries)
+    assert more == few
 
 
 def test_outbox_change_page_shows_the_stored_bodies_safely(client, staff):
@@ -301,6 +326,20 @@ def test_trainer_cannot_issue_certificates(client, trainer, past_training, setti
     assert "issue_certificates" not in choices
     assert "accept_applications" in choices
     assert not Certificate.objects.exists()
+
+
+def test_certification_admin_sees_every_enrollment_and_may_issue(client, past_training):
+    certification_admin = UserFactory(is_staff=True)
+    certification_admin.groups.add(Group.objects.get(name=CERTIFICATION_ADMINS_GROUP))
+    own = EnrollmentFactory(training=past_training)
+    others = EnrollmentFactory(training=TrainingCourseFactory())
+    client.force_login(certification_admin)
+
+    response = client.get(changelist(Enrollment))
+
+    assert set(response.context["cl"].result_list) == {own, others}
+    assert "issue_certificates" in dict(response.context["action_form"].fields["action"].choices)
+    assert client.get(reverse("admin:certification_trainingcourse_add")).status_code == 200
 
 
 def test_trainer_records_the_exam_score_but_not_the_fee(client, trainer, past_training):

@@ -13,7 +13,7 @@ from certification.models import Certificate, Enrollment
 from certification.selectors import has_active_certificate, practicum_enrollment
 from classes.models import Booking, Course
 from classes.selectors import with_availability
-from instructors.management.commands.seed_demo import PASSWORD, email
+from instructors.management.demo_content import PASSWORD, email
 
 COUNTED_APPS = ("accounts", "account", "auth", "notifications", "classes", "instructors", "certification")
 

@@ -117,13 +117,13 @@ def redis_broker() -> Iterator[RedisBroker]:
 @pytest.fixture(scope="module")
 def celery_app_on_redis(redis_broker: RedisBroker) -> Iterator[Celery]:
     """Point this process's Celery app at the worker's broker, so on_commit publishes reach the worker."""
-    original = {
-        "broker_url": celery_app.conf.broker_url,
-        "broker_transport_options": celery_app.conf.broker_transport_options,
-    }
     with pytest.MonkeyPatch.context() as patch:
         for name in CELERY_BROKER_ENV:
             patch.delenv(name, raising=False)
+        original = {
+            "broker_url": celery_app.conf.broker_url,
+            "broker_transport_options": celery_app.conf.broker_transport_options,
+        }
         celery_app.conf.update(
             broker_url=redis_broker.url,
             broker_transport_options={"global_keyprefix": redis_broker.key_prefix},
