@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint fmt check-services migrations-check pytest messages bench clean
+.PHONY: run test lint fmt system-packages check-services migrations-check pytest messages bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -29,7 +29,10 @@ run: $(RUN_STAMP)
 	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops web, worker and beat)"
 	$(BIN)/honcho start -f Procfile -e /dev/null -p $${PORT:-8000}
 
-test: $(TEST_STAMP) check-services lint migrations-check pytest
+test: $(TEST_STAMP) system-packages check-services lint migrations-check pytest
+
+system-packages:
+	@bash scripts/ensure_system_packages.sh
 
 check-services:
 	@bash scripts/check_services.sh
