@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +49,7 @@ def is_certification_admin(request) -> bool:
 
 class TrainingCourseForm(forms.ModelForm):
     modules = forms.MultipleChoiceField(
-        label=_("modules covered"), choices=TrainingModule.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Modules covered"), choices=TrainingModule.choices, widget=forms.CheckboxSelectMultiple
     )
 
     def clean_modules(self) -> list[str]:
@@ -337,6 +338,13 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             .get_queryset(request)
             .select_related("holder", "enrollment__training", "enrollment__trainee")
         )
+
+    def view_on_site(self, certificate: Certificate) -> str | None:
+        # The public verification page, once its URL exists.
+        try:
+            return certificate.get_absolute_url()
+        except NoReverseMatch:
+            return None
 
     @admin.display(description=_("status"))
     def status(self, certificate: Certificate) -> str:

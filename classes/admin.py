@@ -199,7 +199,7 @@ class BabyAdmin(admin.ModelAdmin):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__",
+        "family",
         person_column("parent", _("parent")),
         "course",
         "status",

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,6 +37,19 @@ def places_taken_subquery():
             .values("course")
             .annotate(taken=Count("pk"))
             .values("taken")[:1]
+        ),
+        0,
+    )
+
+
+def waitlist_length_subquery():
+    return Coalesce(
+        Subquery(
+            Booking.objects.filter(course=OuterRef("pk"), status=Booking.Status.WAITLISTED)
+            .order_by()
+            .values("course")
+            .annotate(waiting=Count("pk"))
+            .values("waiting")[:1]
         ),
         0,
     )
@@ -44,9 +75,11 @@ def upcoming_courses(*, limit: int | None = None) -> list[Course]:
 
 
 def course_for_page(pk: int) -> Course | None:
-    """A published or cancelled course with its sessions, venue and instructor (drafts are not public)."""
+    """A published or cancelled course with its sessions, venue and instructor (drafts are not public),
+    and ``waitlist_length``, the families waiting."""
     return (
         with_availability(Course.objects.exclude(status=Course.Status.DRAFT))
+        .annotate(waitlist_length=waitlist_length_subquery())
         .select_related("venue", "instructor", "instructor__instructor_profile")
         .prefetch_related(Prefetch("sessions", queryset=Session.objects.order_by("starts_at")))
         .filter(pk=pk)
@@ -67,3 +100,192 @@ def waitlist_position(booking: Booking) -> int | None:
         .count()
     )
     return ahead + 1
+
+
+class LocalDate(Func):
+    """The calendar date of an aware datetime in the time zone named by a column (the course's own zone).
+
+    The booking rules count a baby's age on the local date of the first session, so the catalog does too.
+    SQLite, used only for a first look with `make run`, has no time zone database and takes the UTC date.
+    """
+
+    output_field = DateField()
+
+    def __init__(self, moment, zone, **extra) -> None:
+        super().__init__(moment, zone, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (moment, moment_params), (zone, zone_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"(({moment}) AT TIME ZONE ({zone}))::date", (*moment_params, *zone_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        moment, moment_params = compiler.compile(self.get_source_expressions()[0])
+        return f"date({moment})", moment_params
+
+
+class DaysSince(Func):
+    """Whole days from a fixed date to a date expression, as an integer."""
+
+    output_field = IntegerField()
+
+    def __init__(self, later, earlier: date, **extra) -> None:
+        super().__init__(later, Value(earlier, output_field=DateField()), **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (later, later_params), (earlier, earlier_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"(({later}) - ({earlier}))", (*later_params, *earlier_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (later, later_params), (earlier, earlier_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)", (*later_params, *earlier_params)
+
+
+def catalog_courses(
+    *,
+    city: str = "",
+    format: str = "",
+    language: str = "",
+    starts_from: date | None = None,
+    starts_to: date | None = None,
+    baby_born: date | None = None,
+) -> QuerySet[Course]:
+    """Published courses whose first session is ahead, soonest first, narrowed by the catalog's filters.
+
+    A city matches venues in it and, unless the parent asked for courses at a venue only, online courses
+    too (they are near everyone). Dates are the first session's date in the course's own time zone. A
+    baby's date of birth keeps the courses whose age range fits the baby at the first session, counted as
+    ``classes.services.book_course`` counts it: whole weeks on the local date of the first session.
+    """
+    courses = (
+        with_availability(Course.objects.published())
+        .alias(first_session_date=LocalDate(F("first_session_at"), F("time_zone")))
+        .filter(first_session_at__gt=timezone.now())
+        .select_related("venue", "instructor", "instructor__instructor_profile")
+        .order_by("first_session_at", "pk")
+    )
+    if format:
+        courses = courses.filter(format=format)
+    if city:
+        in_city = Q(venue__city__icontains=city)
+        courses = courses.filter(
+            in_city if format == Course.Format.VENUE else in_city | Q(format=Course.Format.ONLINE)
+        )
+    if language:
+        courses = courses.filter(language=language)
+    if starts_from:
+        courses = courses.filter(first_session_date__gte=starts_from)
+    if starts_to:
+        courses = courses.filter(first_session_date__lte=starts_to)
+    if baby_born:
+        courses = courses.alias(baby_age_days=DaysSince(F("first_session_date"), baby_born)).filter(
+            baby_age_days__gte=F("min_age_weeks") * 7,
+            baby_age_days__lt=(F("max_age_weeks") + 1) * 7,
+        )
+    return courses
+
+
+def catalog_languages() -> list[str]:
+    """Language codes that published courses are taught in, for the catalog's language filter."""
+    return list(Course.objects.published().order_by("language").values_list("language", flat=True).distinct())
+
+
+def waitlist_ahead_subquery():
+    """Families waiting on the outer booking's course who joined before it (FIFO, ties by id)."""
+    return Coalesce(
+        Subquery(
+            Booking.objects.filter(course=OuterRef("course"), status=Booking.Status.WAITLISTED)
+            .filter(
+                Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+                | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
+            )
+            .order_by()
+            .values("course")
+            .annotate(ahead=Count("pk"))
+            .values("ahead")[:1]
+        ),
+        0,
+    )
+
+
+def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate ``position_on_waitlist`` (1 for the first family waiting; None when not waitlisted) in the
+    same query, the rule of ``waitlist_position`` for many bookings at once."""
+    return bookings.annotate(
+        position_on_waitlist=Case(
+            When(status=Booking.Status.WAITLISTED, then=waitlist_ahead_subquery() + 1),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def live_bookings_on(course: Course, parent) -> list[Booking]:
+    """The parent's bookings on a course that are not cancelled (one per baby), with waitlist positions."""
+    return list(
+        with_waitlist_position(Booking.objects.live().filter(course=course, parent=parent))
+        .select_related("baby")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass
+class ParentBookings:
+    """A parent's bookings as My bookings shows them."""
+
+    upcoming: list[Booking] = field(default_factory=list)
+    waiting: list[Booking] = field(default_factory=list)
+    past: list[Booking] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.upcoming or self.waiting or self.past)
+
+
+def cancellation_deadline_of(course: Course) -> datetime | None:
+    """``classes.services.cancellation_deadline`` for a course whose ``first_session_at`` is already read
+    (annotated or set from prefetched sessions), so a list of bookings costs no query per booking."""
+    if course.first_session_at is None:
+        return None
+    return course.first_session_at - timedelta(hours=course.cancellation_cutoff_hours)
+
+
+def course_is_over(course: Course, *, now: datetime) -> bool:
+    """Every scheduled session has ended (reads prefetched sessions)."""
+    scheduled = [s for s in course.sessions.all() if s.status == Session.Status.SCHEDULED]
+    return not scheduled or max(s.ends_at for s in scheduled) <= now
+
+
+def bookings_of_parent(parent, *, now: datetime | None = None) -> ParentBookings:
+    """The parent's bookings in three groups, in a constant number of queries.
+
+    Each booking carries ``position_on_waitlist``, and its course its ``first_session_at`` and its
+    sessions, prefetched in order.
+    """
+    now = now or timezone.now()
+    bookings = (
+        with_waitlist_position(Booking.objects.filter(parent=parent))
+        .select_related(
+            "baby", "course", "course__venue", "course__instructor", "course__instructor__instructor_profile"
+        )
+        .prefetch_related(Prefetch("course__sessions", queryset=Session.objects.order_by("starts_at")))
+        .order_by("created_at", "pk")
+    )
+    grouped = ParentBookings()
+    for booking in bookings:
+        course = booking.course
+        scheduled = [s for s in course.sessions.all() if s.status == Session.Status.SCHEDULED]
+        course.first_session_at = scheduled[0].starts_at if scheduled else None
+        if booking.status == Booking.Status.CANCELLED or course_is_over(course, now=now):
+            grouped.past.append(booking)
+        elif booking.status == Booking.Status.CONFIRMED:
+            grouped.upcoming.append(booking)
+        else:
+            grouped.waiting.append(booking)
+    grouped.upcoming.sort(key=lambda b: (b.course.first_session_at, b.pk))
+    grouped.past.reverse()
+    return grouped

@@ -468,3 +468,19 @@ def queue_home_practice_guides(*, now: datetime | None = None) -> int:
             with transaction.atomic():
                 queued += emails.queue_home_practice_guide(booking, session)
     return queued
+
+
+# update_baby: added by helper, lead to review
+def update_baby(
+    baby: Baby, *, first_name: str, date_of_birth: date, notes: str = "", notes_consent: bool = False
+) -> Baby:
+    """Change a baby's profile. Notes are kept only with consent to share them; unticking drops them."""
+    with transaction.atomic():
+        baby = Baby.objects.select_for_update().get(pk=baby.pk)
+        baby.first_name = first_name
+        baby.date_of_birth = date_of_birth
+        baby.notes = notes if notes_consent else ""
+        baby.notes_consent = notes_consent
+        baby.full_clean()
+        baby.save()
+    return baby

@@ -6,8 +6,17 @@ from classes import views
 
 app_name = "classes"
 
+# Mounted at the site root: the catalog and course pages live under /classes/, the parent's own pages
+# under /my/ beside accounts' /my/account/ (PRODUCT.md §4).
 urlpatterns = [
-    path("", views.catalog, name="catalog"),
-    path("<int:pk>-<slug:slug>/", views.course_detail, name="course_detail"),
-    path("offers/<str:token>/", views.offer_respond, name="offer_respond"),
+    path("classes/", views.catalog, name="catalog"),
+    path("classes/<int:pk>-<slug:slug>/", views.course_detail, name="course_detail"),
+    path("classes/<int:pk>/book/", views.book, name="book"),
+    path("classes/offers/<str:token>/", views.offer_respond, name="offer_respond"),
+    path("my/bookings/", views.my_bookings, name="my_bookings"),
+    path("my/bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("my/bookings/<int:pk>/calendar.ics", views.booking_calendar, name="booking_calendar"),
+    path("my/babies/", views.baby_list, name="baby_list"),
+    path("my/babies/add/", views.baby_add, name="baby_add"),
+    path("my/babies/<int:pk>/edit/", views.baby_edit, name="baby_edit"),
 ]

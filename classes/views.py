@@ -1,21 +1,143 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import services
-from classes.emails import offer_version, read_offer_token
-from classes.models import Booking
-from classes.selectors import course_for_page, upcoming_courses
+from classes.calendar import course_calendar
+from classes.curriculum import CUES, strokes_for
+from classes.emails import offer_token, offer_version, read_offer_token
+from classes.forms import BabyForm, BookingForm, CatalogFilterForm
+from classes.models import Baby, Booking, Course, Session
+from classes.selectors import (
+    bookings_of_parent,
+    cancellation_deadline_of,
+    catalog_courses,
+    catalog_languages,
+    course_for_page,
+    live_bookings_on,
+    waitlist_position,
+)
 from classes.services import BookingError
+
+CATALOG_PAGE_SIZE = 12
+
+
+def _today(user) -> date:
+    """Today where the person is, so a baby born this morning in Sydney is not "in the future"."""
+    zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
+    return timezone.localdate(timezone=ZoneInfo(zone)) if zone else timezone.localdate()
+
+
+def _has_verified_email(user) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 def catalog(request):
-    return render(request, "classes/course_list.html", {"courses": upcoming_courses()})
+    form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
+    form.is_valid()
+    filters = form.filters()
+    page = Paginator(catalog_courses(**filters), CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "classes/course_list.html",
+        {"form": form, "page": page, "courses": page.object_list, "filtered": bool(filters)},
+    )
+
+
+@dataclass(frozen=True)
+class BabyChoice:
+    """One of the parent's babies as the course page offers it: bookable, or why not."""
+
+    baby: Baby
+    age_weeks: int
+    booking: Booking | None
+    too_young: bool
+    too_old: bool
+
+    @property
+    def fits(self) -> bool:
+        return self.booking is None and not (self.too_young or self.too_old)
+
+
+def _course_state(course: Course, *, now: datetime) -> str:
+    """Whether the course takes bookings: open, cancelled, started, or closed (full and too close to the
+    start for a waitlist place to be offered, PRODUCT.md §7)."""
+    if course.status == Course.Status.CANCELLED:
+        return "cancelled"
+    if course.first_session_at is None or course.first_session_at <= now:
+        return "started"
+    waitlist_closes = course.first_session_at - timedelta(hours=settings.WAITLIST_OFFER_CLOSE_HOURS)
+    if course.places_left <= 0 and waitlist_closes <= now:
+        return "closed"
+    return "open"
+
+
+def _booking_panel(request, course: Course, *, now: datetime) -> dict:
+    """What the course page offers this person: sign in, confirm the email, add a baby, book, or why not."""
+    state = _course_state(course, now=now)
+    panel = {"state": state, "is_full": course.places_left <= 0}
+    user = request.user
+    if not user.is_authenticated:
+        return panel
+    bookings = live_bookings_on(course, user)
+    by_baby = {booking.baby_id: booking for booking in bookings}
+    first_day = course.first_session_at.astimezone(course.zone).date() if course.first_session_at else None
+    choices = []
+    for baby in user.babies.order_by("date_of_birth", "pk"):
+        age = baby.age_in_weeks(first_day) if first_day else 0
+        choices.append(
+            BabyChoice(
+                baby=baby,
+                age_weeks=age,
+                booking=by_baby.get(baby.pk),
+                too_young=age < course.min_age_weeks,
+                too_old=age > course.max_age_weeks,
+            )
+        )
+    confirmed = any(booking.status == Booking.Status.CONFIRMED for booking in bookings)
+    held = []
+    if confirmed:
+        held = [
+            (session, strokes_for(session.curriculum))
+            for session in course.sessions.all()
+            if session.status == Session.Status.SCHEDULED and session.ends_at <= now
+        ]
+    panel.update(
+        {
+            "bookings": bookings,
+            "baby_choices": choices,
+            "bookable_babies": [choice for choice in choices if choice.fits],
+            "unfit_babies": [choice for choice in choices if choice.booking is None and not choice.fits],
+            "has_babies": bool(choices),
+            "is_confirmed": confirmed,
+            "email_verified": _has_verified_email(user),
+            "home_practice": held,
+            "cues": CUES if held else (),
+        }
+    )
+    return panel
 
 
 def course_detail(request, pk: int, slug: str):
@@ -24,7 +146,62 @@ def course_detail(request, pk: int, slug: str):
         raise Http404
     if slug != course.slug:
         return redirect(course, permanent=True)
-    return render(request, "classes/course_detail.html", {"course": course})
+    return render(
+        request,
+        "classes/course_detail.html",
+        {"course": course, **_booking_panel(request, course, now=timezone.now())},
+    )
+
+
+@require_POST
+@login_required
+def book(request, pk: int):
+    """Book the chosen baby on the course, or put them on its waitlist when it is full."""
+    course = get_object_or_404(Course.objects.exclude(status=Course.Status.DRAFT), pk=pk)
+    if not _has_verified_email(request.user):
+        messages.error(
+            request,
+            _(
+                "Please confirm your email address before booking: use the link we emailed you, "
+                "or ask for a new one."
+            ),
+        )
+        return redirect(course)
+    form = BookingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose which baby to book for."))
+        return redirect(course)
+    baby = get_object_or_404(Baby, pk=form.cleaned_data["baby"], parent=request.user)
+    try:
+        booking = services.book_course(course, parent=request.user, baby=baby)
+    except BookingError as error:
+        messages.error(request, str(error))
+        return redirect(course)
+    names = {"baby": baby.first_name, "course": course.title}
+    if booking.status == Booking.Status.CONFIRMED:
+        messages.success(
+            request,
+            _(
+                "Booked! %(baby)s has a place on “%(course)s”. "
+                "We have emailed you the details and a calendar file."
+            )
+            % names,
+        )
+    else:
+        names["position"] = waitlist_position(booking)
+        if form.cleaned_data["expected"] == "book":
+            message = _(
+                "Sorry: the last place was taken while you were looking. "
+                "%(baby)s is on the waitlist instead, number %(position)s. "
+                "We will email you as soon as a place frees up."
+            )
+        else:
+            message = _(
+                "The course is full, so %(baby)s is on the waitlist: you are number %(position)s. "
+                "We will email you as soon as a place frees up."
+            )
+        messages.warning(request, message % names)
+    return redirect("classes:my_bookings")
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,3 +237,130 @@ def offer_respond(request, token: str):
     return render(
         request, "classes/offer_respond.html", {"booking": booking, "is_open": is_open, "token": token}
     )
+
+
+@dataclass(frozen=True)
+class BookingCard:
+    """A booking as My bookings shows it, with what the parent can do about it now."""
+
+    booking: Booking
+    can_cancel: bool
+    cancel_deadline: datetime | None
+    offer_token: str
+
+
+def _cards(bookings: list[Booking], *, now: datetime) -> list[BookingCard]:
+    cards = []
+    for booking in bookings:
+        deadline = cancellation_deadline_of(booking.course)
+        cards.append(
+            BookingCard(
+                booking=booking,
+                can_cancel=booking.status != Booking.Status.CONFIRMED or deadline is None or now <= deadline,
+                cancel_deadline=deadline,
+                offer_token=offer_token(booking) if booking.status == Booking.Status.OFFERED else "",
+            )
+        )
+    return cards
+
+
+@login_required
+def my_bookings(request):
+    now = timezone.now()
+    grouped = bookings_of_parent(request.user, now=now)
+    return render(
+        request,
+        "classes/booking_list.html",
+        {
+            "upcoming": _cards(grouped.upcoming, now=now),
+            "waiting": _cards(grouped.waiting, now=now),
+            "past": _cards(grouped.past, now=now),
+            "has_bookings": bool(grouped),
+        },
+    )
+
+
+@require_POST
+@login_required
+def booking_cancel(request, pk: int):
+    """Cancel a place, leave the waitlist or decline an offer: whichever the booking is."""
+    booking = get_object_or_404(Booking.objects.select_related("baby", "course"), pk=pk, parent=request.user)
+    status = booking.status
+    try:
+        services.cancel_booking(booking, by=request.user)
+    except BookingError as error:
+        messages.error(request, str(error))
+        return redirect("classes:my_bookings")
+    names = {"baby": booking.baby.first_name if booking.baby_id else "", "course": booking.course.title}
+    if status == Booking.Status.WAITLISTED:
+        messages.success(request, _("%(baby)s has left the waitlist for “%(course)s”.") % names)
+    elif status == Booking.Status.OFFERED:
+        messages.success(
+            request, _("You declined the place on “%(course)s”; it goes to the next family.") % names
+        )
+    else:
+        messages.success(
+            request,
+            _("Your booking for %(baby)s on “%(course)s” is cancelled. We have emailed you a confirmation.")
+            % names,
+        )
+    return redirect("classes:my_bookings")
+
+
+@login_required
+def booking_calendar(request, pk: int):
+    """The booking's sessions as an .ics file; the meeting link only for a confirmed place."""
+    booking = get_object_or_404(
+        Booking.objects.select_related("course", "course__venue"), pk=pk, parent=request.user
+    )
+    course = booking.course
+    sessions = list(course.sessions.order_by("starts_at"))
+    content = course_calendar(course, sessions, include_link=booking.status == Booking.Status.CONFIRMED)
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{course.slug or 'course'}.ics"
+    )
+    return response
+
+
+@login_required
+def baby_list(request):
+    today = _today(request.user)
+    babies = [
+        (baby, baby.age_in_weeks(today)) for baby in request.user.babies.order_by("date_of_birth", "pk")
+    ]
+    return render(request, "classes/baby_list.html", {"babies": babies})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def baby_add(request):
+    next_url = _safe_next(request)
+    form = BabyForm(request.POST or None, today=_today(request.user))
+    if request.method == "POST" and form.is_valid():
+        baby = services.create_baby(request.user, **form.cleaned_data)
+        messages.success(request, _("%(baby)s is added.") % {"baby": baby.first_name})
+        return redirect(next_url or "classes:baby_list")
+    return render(request, "classes/baby_form.html", {"form": form, "next": next_url, "baby": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def baby_edit(request, pk: int):
+    baby = get_object_or_404(Baby, pk=pk, parent=request.user)
+    next_url = _safe_next(request)
+    form = BabyForm(
+        request.POST or None,
+        today=_today(request.user),
+        initial={
+            "first_name": baby.first_name,
+            "date_of_birth": baby.date_of_birth,
+            "notes": baby.notes,
+            "notes_consent": baby.notes_consent,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        baby = services.update_baby(baby, **form.cleaned_data)
+        messages.success(request, _("%(baby)s’s details are saved.") % {"baby": baby.first_name})
+        return redirect(next_url or "classes:baby_list")
+    return render(request, "classes/baby_form.html", {"form": form, "next": next_url, "baby": baby})

@@ -14,7 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("classes/", include("classes.urls")),
+    path("", include("classes.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import NoReverseMatch
 
 from instructors.models import InstructorBackground, InstructorLanguage, InstructorProfile
 
@@ -24,3 +25,10 @@ class InstructorProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     inlines = [InstructorBackgroundInline, InstructorLanguageInline]
+
+    def view_on_site(self, profile: InstructorProfile) -> str | None:
+        # The public profile page, once its URL exists.
+        try:
+            return profile.get_absolute_url()
+        except NoReverseMatch:
+            return None

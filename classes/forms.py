@@ -1,0 +1,167 @@
+"""Forms for the parent's pages: the catalog filters, a baby's profile and the booking choice."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import TEACHING_LANGUAGES, Course
+
+DATE_FORMAT_MESSAGE = _("Enter a date like 2026-05-31.")
+
+# Courses take babies until they crawl; a date of birth further back than this is a typing mistake.
+OLDEST_BABY = timedelta(days=2 * 365 + 1)
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; it submits ISO dates, which every locale's field also accepts."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": DATE_FORMAT_MESSAGE},
+        **kwargs,
+    )
+
+
+class CatalogFilterForm(forms.Form):
+    """The catalog's GET filters. Every field is optional; a bad value is reported next to its field and
+    that filter alone is left out."""
+
+    FORMAT_CHOICES = [
+        ("", _("In person and online")),
+        (Course.Format.VENUE, _("In person only")),
+        (Course.Format.ONLINE, _("Online only")),
+    ]
+
+    city = forms.CharField(
+        label=_("Town or city"),
+        max_length=100,
+        required=False,
+        help_text=_("Online courses are listed too, unless you choose “In person only”."),
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
+    )
+    format = forms.ChoiceField(label=_("In person or online"), choices=FORMAT_CHOICES, required=False)
+    language = forms.ChoiceField(label=_("Taught in"), required=False)
+    starts_from = date_field(_("Starting from"), required=False)
+    starts_to = date_field(_("Starting by"), required=False)
+    baby_born = date_field(
+        _("Your baby's date of birth"),
+        required=False,
+        help_text=_("Shows only the courses whose age range fits your baby at the first session."),
+    )
+
+    def __init__(self, *args, languages: list[str], today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        names = dict(TEACHING_LANGUAGES)
+        self.fields["language"].choices = [
+            ("", _("Any language")),
+            *sorted(((code, _(names.get(code, code))) for code in languages), key=lambda pair: str(pair[1])),
+        ]
+
+    def clean_city(self) -> str:
+        return " ".join(self.cleaned_data["city"].split())
+
+    def clean_baby_born(self) -> date | None:
+        born = self.cleaned_data["baby_born"]
+        if born is not None and born < self.today - OLDEST_BABY:
+            raise forms.ValidationError(
+                _(
+                    "That is more than two years ago. Courses are for babies until they crawl: "
+                    "please check the date."
+                )
+            )
+        if born is not None and born > self.today + timedelta(days=300):
+            raise forms.ValidationError(
+                _("That date is too far ahead. For a baby on the way, enter the due date.")
+            )
+        return born
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        starts_from, starts_to = cleaned.get("starts_from"), cleaned.get("starts_to")
+        if starts_from and starts_to and starts_to < starts_from:
+            self.add_error("starts_to", _("This date is before the “Starting from” date."))
+        return cleaned
+
+    def filters(self) -> dict:
+        """The filters that are valid, ready for ``classes.selectors.catalog_courses``."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
+
+
+class BabyForm(forms.Form):
+    """A baby's profile. Notes for the instructor need the parent's consent, which names who sees them."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=60, widget=forms.TextInput())
+    date_of_birth = date_field(_("Date of birth"))
+    notes = forms.CharField(
+        label=_("Notes for the instructor (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Anything that helps the instructor welcome your baby, such as being born early or a health "
+            "condition. Only shared if you tick the box below."
+        ),
+    )
+    notes_consent = forms.BooleanField(
+        label=_(
+            "Share these notes with the instructors of the courses I book for this baby. Nobody else sees "
+            "them, and they are erased after the course."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_first_name(self) -> str:
+        name = " ".join(self.cleaned_data["first_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your baby's first name."))
+        return name
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > self.today:
+            raise forms.ValidationError(
+                _("The date of birth cannot be in the future. Add your baby once they are born.")
+            )
+        if born < self.today - OLDEST_BABY:
+            raise forms.ValidationError(
+                _(
+                    "That is more than two years ago. Courses are for babies until they crawl: "
+                    "please check the date."
+                )
+            )
+        return born
+
+    def clean_notes(self) -> str:
+        return self.cleaned_data["notes"].strip()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("notes") and not cleaned.get("notes_consent"):
+            self.add_error("notes_consent", _("Tick the box to share these notes, or leave them empty."))
+        return cleaned
+
+
+class BookingForm(forms.Form):
+    """Which baby to book. The view loads the baby among the parent's own, so someone else's is a 404."""
+
+    baby = forms.IntegerField(min_value=1, error_messages={"required": _("Choose which baby to book for.")})
+    expected = forms.ChoiceField(
+        choices=[("book", "book"), ("waitlist", "waitlist")], required=False, widget=forms.HiddenInput
+    )
