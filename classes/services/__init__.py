@@ -1,0 +1,51 @@
+"""Writes for classes: venues, courses and their sessions, babies, bookings and the waitlist, reminders.
+
+Every function opens its own transaction and raises a domain error with a message fit for the user.
+"""
+
+from __future__ import annotations
+
+from classes.services.babies import create_baby, update_baby
+from classes.services.bookings import (
+    book_course,
+    cancel_booking,
+    cancellation_deadline,
+    expire_offers,
+    offer_deadline,
+    offer_free_places,
+    respond_to_offer,
+)
+from classes.services.courses import (
+    MAX_WEEKS,
+    SessionPlan,
+    create_course,
+    create_venue,
+    first_session,
+    mark_course_published,
+    weekly_start_times,
+)
+from classes.services.errors import BookingError, CourseError
+from classes.services.reminders import queue_home_practice_guides, queue_session_reminders
+
+__all__ = [
+    "MAX_WEEKS",
+    "BookingError",
+    "CourseError",
+    "SessionPlan",
+    "book_course",
+    "cancel_booking",
+    "cancellation_deadline",
+    "create_baby",
+    "create_course",
+    "create_venue",
+    "expire_offers",
+    "first_session",
+    "mark_course_published",
+    "offer_deadline",
+    "offer_free_places",
+    "queue_home_practice_guides",
+    "queue_session_reminders",
+    "respond_to_offer",
+    "update_baby",
+    "weekly_start_times",
+]

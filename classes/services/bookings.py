@@ -1,0 +1,222 @@
+"""Bookings and the waitlist: capacity under a course lock, cancellations, offers that hold a place."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from classes import emails
+from classes.models import Baby, Booking, BookingNotice, Course
+from classes.selectors import waitlist_position
+from classes.services.courses import first_session
+from classes.services.errors import BookingError
+
+
+def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
+    """Book a family onto every session of a course, or onto its waitlist when it is full.
+
+    Locks the course row, counts confirmed and offered places, then inserts, so capacity holds under
+    concurrency. Raises BookingError for someone else's baby, a course that is not open, a baby
+    outside the age range at the first session, or a baby already booked on the course.
+    """
+    if baby.parent_id != parent.pk:
+        raise BookingError(_("You can only book for your own babies."))
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        if course.status != Course.Status.PUBLISHED:
+            raise BookingError(_("This course is not open for booking."))
+        first = first_session(course)
+        if first is None or first.starts_at <= timezone.now():
+            raise BookingError(_("This course has already started."))
+        age = baby.age_in_weeks(first.starts_at.astimezone(course.zone).date())
+        if not course.min_age_weeks <= age <= course.max_age_weeks:
+            raise BookingError(
+                _(
+                    "%(baby)s will be %(age)s weeks old at the first session; this course is for babies "
+                    "from %(min)s to %(max)s weeks."
+                )
+                % {
+                    "baby": baby.first_name,
+                    "age": age,
+                    "min": course.min_age_weeks,
+                    "max": course.max_age_weeks,
+                }
+            )
+        if Booking.objects.live().filter(course=course, baby=baby).exists():
+            raise BookingError(_("%(baby)s is already booked on this course.") % {"baby": baby.first_name})
+        taken = Booking.objects.filter(course=course).holding_a_place().count()
+        now = timezone.now()
+        if taken < course.capacity:
+            booking = Booking.objects.create(
+                course=course, baby=baby, parent=parent, status=Booking.Status.CONFIRMED, confirmed_at=now
+            )
+            emails.queue_booking_confirmed(booking)
+            _notice(booking, BookingNotice.Kind.NEW_BOOKING)
+        else:
+            booking = Booking.objects.create(
+                course=course, baby=baby, parent=parent, status=Booking.Status.WAITLISTED, waitlisted_at=now
+            )
+            emails.queue_booking_waitlisted(booking, position=waitlist_position(booking))
+            _notice(booking, BookingNotice.Kind.JOINED_WAITLIST)
+    return booking
+
+
+def cancellation_deadline(course: Course) -> datetime | None:
+    """Until when a parent may cancel a confirmed place themselves (the course's cutoff before it starts)."""
+    first = first_session(course)
+    return None if first is None else first.starts_at - timedelta(hours=course.cancellation_cutoff_hours)
+
+
+def cancel_booking(booking: Booking, *, by: User) -> Booking:
+    """Cancel a confirmed place, leave the waitlist, or decline an offer, as the parent asked.
+
+    A confirmed place freed up goes to the waitlist at once. Raises BookingError for someone else's
+    booking, a booking already cancelled, or a confirmed place past the course's cancellation cutoff.
+    Queues the cancellation email (and an offer to the next family).
+    """
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=booking.course_id)
+        booking = _locked_booking(booking.pk)
+        if booking.parent_id != by.pk:
+            raise BookingError(_("This is not your booking."))
+        if booking.status == Booking.Status.CANCELLED:
+            raise BookingError(_("This booking is already cancelled."))
+        reason = {
+            Booking.Status.CONFIRMED: Booking.CancelReason.BY_PARENT,
+            Booking.Status.WAITLISTED: Booking.CancelReason.LEFT_WAITLIST,
+            Booking.Status.OFFERED: Booking.CancelReason.OFFER_DECLINED,
+        }[booking.status]
+        if booking.status == Booking.Status.CONFIRMED:
+            deadline = cancellation_deadline(course)
+            if deadline is not None and timezone.now() > deadline:
+                raise BookingError(
+                    _(
+                        "It is too late to cancel online. "
+                        "Please contact your instructor, %(name)s, at %(email)s."
+                    )
+                    % {"name": course.instructor.get_full_name(), "email": course.instructor.email}
+                )
+        frees_place = booking.status in (Booking.Status.CONFIRMED, Booking.Status.OFFERED)
+        if booking.status == Booking.Status.CONFIRMED:
+            _notice(booking, BookingNotice.Kind.CANCELLATION)
+        _cancel(booking, reason)
+        emails.queue_booking_cancelled(booking)
+        if frees_place:
+            offer_free_places(course)
+    return booking
+
+
+def _notice(booking: Booking, kind: str) -> None:
+    BookingNotice.objects.create(course_id=booking.course_id, booking=booking, kind=kind)
+
+
+def _locked_booking(pk: int) -> Booking:
+    return Booking.objects.select_for_update(of=("self",)).select_related("parent", "baby").get(pk=pk)
+
+
+def _cancel(booking: Booking, reason: str) -> None:
+    booking.status = Booking.Status.CANCELLED
+    booking.cancel_reason = reason
+    booking.cancelled_at = timezone.now()
+    booking.offer_expires_at = None
+    booking.save(update_fields=["status", "cancel_reason", "cancelled_at", "offer_expires_at", "updated_at"])
+
+
+def offer_deadline(course: Course, *, now: datetime) -> datetime | None:
+    """When an offer made now would expire, or None when the waitlist is closed (PRODUCT.md §7)."""
+    first = first_session(course)
+    if first is None:
+        return None
+    latest = first.starts_at - timedelta(hours=settings.WAITLIST_OFFER_CLOSE_HOURS)
+    if latest <= now:
+        return None
+    return min(now + timedelta(hours=settings.WAITLIST_OFFER_HOURS), latest)
+
+
+def offer_free_places(course: Course) -> list[Booking]:
+    """Offer each free place to the first family waiting; call with the course row locked.
+
+    Returns the bookings offered a place and queues their offer emails.
+    """
+    if course.status != Course.Status.PUBLISHED:
+        return []
+    now = timezone.now()
+    expires = offer_deadline(course, now=now)
+    if expires is None:
+        return []
+    free = course.capacity - Booking.objects.filter(course=course).holding_a_place().count()
+    if free <= 0:
+        return []
+    waiting = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(course=course, status=Booking.Status.WAITLISTED)
+        .select_related("parent", "baby", "course")
+        .order_by("waitlisted_at", "pk")[:free]
+    )
+    for booking in waiting:
+        booking.status = Booking.Status.OFFERED
+        booking.offer_expires_at = expires
+        booking.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        emails.queue_place_offered(booking)
+    return waiting
+
+
+def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> Booking:
+    """Accept or decline an offered place, as the signed email link asked.
+
+    Raises BookingError when the offer is not open any more (answered, expired, or replaced by a
+    newer one). Accepting confirms the place and queues the confirmation; declining frees it for the
+    next family.
+    """
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=booking.course_id)
+        booking = _locked_booking(booking.pk)
+        if (
+            booking.status != Booking.Status.OFFERED
+            or emails.offer_version(booking) != offer_version
+            or booking.offer_expires_at <= timezone.now()
+        ):
+            raise BookingError(_("This offer is no longer open."))
+        if accept:
+            booking.status = Booking.Status.CONFIRMED
+            booking.confirmed_at = timezone.now()
+            booking.offer_expires_at = None
+            booking.save(update_fields=["status", "confirmed_at", "offer_expires_at", "updated_at"])
+            emails.queue_booking_confirmed(booking)
+            _notice(booking, BookingNotice.Kind.OFFER_ACCEPTED)
+        else:
+            _cancel(booking, Booking.CancelReason.OFFER_DECLINED)
+            emails.queue_booking_cancelled(booking)
+            offer_free_places(course)
+    return booking
+
+
+def expire_offers() -> int:
+    """End offers whose time ran out and pass each place to the next family. Safe to run concurrently:
+    each course is locked and each offer re-checked under the lock. Returns offers expired."""
+    now = timezone.now()
+    course_ids = set(
+        Booking.objects.filter(status=Booking.Status.OFFERED, offer_expires_at__lte=now).values_list(
+            "course_id", flat=True
+        )
+    )
+    expired = 0
+    for course_id in course_ids:
+        with transaction.atomic():
+            course = Course.objects.select_for_update().get(pk=course_id)
+            stale = Booking.objects.select_for_update(of=("self",)).filter(
+                course=course, status=Booking.Status.OFFERED, offer_expires_at__lte=timezone.now()
+            )
+            for booking in stale.select_related("parent", "baby"):
+                version = emails.offer_version(booking)
+                _cancel(booking, Booking.CancelReason.OFFER_EXPIRED)
+                emails.queue_offer_expired(booking, version=version)
+                _notice(booking, BookingNotice.Kind.OFFER_EXPIRED)
+                expired += 1
+            offer_free_places(course)
+    return expired

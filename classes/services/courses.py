@@ -1,0 +1,178 @@
+"""Venues, courses and their weekly sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from classes.curriculum import curriculum_for_week
+from classes.models import Course, Session, Venue
+from classes.services.errors import CourseError
+
+MAX_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """When a course meets: the first session in the course's local time, then weekly."""
+
+    first_local: datetime
+    weeks: int = 5
+    duration_minutes: int = 60
+
+
+def weekly_start_times(plan: SessionPlan, zone: ZoneInfo) -> list[datetime]:
+    """Aware start times, one a week at the same local wall-clock time, across daylight-saving changes."""
+    naive = plan.first_local.replace(tzinfo=None)
+    return [(naive + timedelta(weeks=week)).replace(tzinfo=zone) for week in range(plan.weeks)]
+
+
+def create_venue(
+    owner: User,
+    *,
+    name: str,
+    address: str,
+    city: str,
+    country: str,
+    time_zone: str,
+    accessibility_notes: str = "",
+) -> Venue:
+    """Create a venue owned by the instructor who adds it."""
+    with transaction.atomic():
+        venue = Venue(
+            owner=owner,
+            name=name,
+            address=address,
+            city=city,
+            country=country,
+            time_zone=time_zone,
+            accessibility_notes=accessibility_notes,
+        )
+        venue.full_clean()
+        venue.save()
+    return venue
+
+
+def _check_sessions(
+    instructor: User, starts: list[datetime], duration_minutes: int, *, exclude_course=None
+) -> None:
+    now = timezone.now()
+    if any(start <= now for start in starts):
+        raise CourseError(_("Sessions cannot start in the past."))
+    length = timedelta(minutes=duration_minutes)
+    others = Session.objects.filter(
+        course__instructor=instructor,
+        status=Session.Status.SCHEDULED,
+        starts_at__lt=max(starts) + length,
+    ).exclude(course__status=Course.Status.CANCELLED)
+    if exclude_course is not None:
+        others = others.exclude(course=exclude_course)
+    for other in others.filter(starts_at__gt=min(starts) - timedelta(hours=8)):
+        for start in starts:
+            if start < other.ends_at and other.starts_at < start + length:
+                raise CourseError(
+                    _("A session would overlap with “%(course)s”, which you teach at that time.")
+                    % {"course": other.course.title}
+                )
+
+
+def create_course(
+    instructor: User,
+    *,
+    title: str,
+    plan: SessionPlan,
+    time_zone: str,
+    format: str = Course.Format.VENUE,
+    venue: Venue | None = None,
+    online_link: str = "",
+    description: str = "",
+    language: str = "en",
+    capacity: int = 8,
+    price: Decimal = Decimal("0"),
+    currency: str = "EUR",
+    payment_notes: str = "",
+    min_age_weeks: int = 4,
+    max_age_weeks: int = 30,
+    cancellation_cutoff_hours: int | None = None,
+    is_practicum: bool = False,
+) -> Course:
+    """Create a draft course and its weekly sessions with the curriculum's week topics.
+
+    Raises CourseError for a venue that is not the instructor's, sessions in the past or overlapping
+    the instructor's other sessions, or a number of weeks outside 1–8.
+    """
+    if not 1 <= plan.weeks <= MAX_WEEKS:
+        raise CourseError(_("A course has between 1 and %(max)s weekly sessions.") % {"max": MAX_WEEKS})
+    if format == Course.Format.VENUE:
+        if venue is None:
+            raise CourseError(_("Choose the venue where the course meets."))
+        if venue.owner_id != instructor.pk:
+            raise CourseError(_("You can only use your own venues."))
+        time_zone = venue.time_zone
+    zone = ZoneInfo(time_zone)
+    starts = weekly_start_times(plan, zone)
+    with transaction.atomic():
+        _check_sessions(instructor, starts, plan.duration_minutes)
+        course = Course(
+            instructor=instructor,
+            title=title,
+            slug=slugify(title)[:160] or "course",
+            description=description,
+            format=format,
+            venue=venue if format == Course.Format.VENUE else None,
+            online_link=online_link,
+            time_zone=time_zone,
+            language=language,
+            capacity=capacity,
+            price=price,
+            currency=currency,
+            payment_notes=payment_notes,
+            min_age_weeks=min_age_weeks,
+            max_age_weeks=max_age_weeks,
+            is_practicum=is_practicum,
+        )
+        if cancellation_cutoff_hours is not None:
+            course.cancellation_cutoff_hours = cancellation_cutoff_hours
+        course.full_clean()
+        course.save()
+        Session.objects.bulk_create(
+            Session(
+                course=course,
+                starts_at=start,
+                duration_minutes=plan.duration_minutes,
+                week_number=week,
+                curriculum=curriculum_for_week(plan.weeks, week),
+            )
+            for week, start in enumerate(starts, start=1)
+        )
+    return course
+
+
+def mark_course_published(course: Course) -> Course:
+    """Set a draft course published. Only instructors.services.publish_course calls this (PRODUCT.md §7),
+    after checking the instructor's certificate.
+
+    Raises CourseError for a course that is not a draft or has no session ahead.
+    """
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course.pk)
+        if course.status != Course.Status.DRAFT:
+            raise CourseError(_("Only a draft course can be published."))
+        if not course.sessions.filter(status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()).exists():
+            raise CourseError(_("A course needs at least one session ahead to be published."))
+        course.status = Course.Status.PUBLISHED
+        course.published_at = timezone.now()
+        course.save(update_fields=["status", "published_at", "updated_at"])
+    return course
+
+
+def first_session(course: Course) -> Session | None:
+    return course.sessions.filter(status=Session.Status.SCHEDULED).order_by("starts_at").first()
