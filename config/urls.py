@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("classes.urls")),
+    path("", include("instructors.urls")),
     path("admin/", admin.site.urls),
 ]
 
