@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import TEACHING_LANGUAGES, Course
@@ -95,6 +97,33 @@ class CatalogFilterForm(forms.Form):
             self.add_error("starts_to", _("This date is before the “Starting from” date."))
         return cleaned
 
+    def summary(self) -> list[str]:
+        """The filters in force, in words, for the collapsed filter box."""
+        active = self.filters()
+        words = []
+        city, where = active.get("city"), active.get("format")
+        if city and where == Course.Format.VENUE:
+            words.append(_("In “%(city)s”") % {"city": city})
+        elif city and where == Course.Format.ONLINE:
+            words.append(_("Online only"))
+        elif city:
+            words.append(_("In “%(city)s” or online") % {"city": city})
+        elif where:
+            words.append(dict(self.FORMAT_CHOICES)[where])
+        if "language" in active:
+            words.append(
+                _("Taught in %(language)s")
+                % {"language": dict(self.fields["language"].choices)[active["language"]]}
+            )
+        for name, phrase in (
+            ("starts_from", _("Starting from %(date)s")),
+            ("starts_to", _("Starting by %(date)s")),
+            ("baby_born", _("Fits a baby born on %(date)s")),
+        ):
+            if name in active:
+                words.append(phrase % {"date": date_format(active[name], "DATE_FORMAT")})
+        return [str(word) for word in words]
+
     def filters(self) -> dict:
         """The filters that are valid, ready for ``classes.selectors.catalog_courses``."""
         cleaned = getattr(self, "cleaned_data", {})
@@ -115,17 +144,15 @@ class BabyForm(forms.Form):
             "condition. Only shared if you tick the box below."
         ),
     )
-    notes_consent = forms.BooleanField(
-        label=_(
-            "Share these notes with the instructors of the courses I book for this baby. Nobody else sees "
-            "them, and they are erased after the course."
-        ),
-        required=False,
-    )
+    notes_consent = forms.BooleanField(required=False)
 
     def __init__(self, *args, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.fields["notes_consent"].label = _(
+            "Share these notes with the instructors of the courses I book for this baby. Nobody else sees "
+            "them, and they are erased %(days)s days after the course ends."
+        ) % {"days": settings.BABY_NOTES_RETENTION_DAYS}
 
     def clean_first_name(self) -> str:
         name = " ".join(self.cleaned_data["first_name"].split())
@@ -162,6 +189,6 @@ class BookingForm(forms.Form):
     """Which baby to book. The view loads the baby among the parent's own, so someone else's is a 404."""
 
     baby = forms.IntegerField(min_value=1, error_messages={"required": _("Choose which baby to book for.")})
-    expected = forms.ChoiceField(
-        choices=[("book", "book"), ("waitlist", "waitlist")], required=False, widget=forms.HiddenInput
-    )
+    # What the button said when the page was drawn ("book" or "waitlist"), so that a course that filled up
+    # meanwhile can be explained.
+    expected = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)

@@ -246,12 +246,15 @@ class ParentBookings:
         return bool(self.upcoming or self.waiting or self.past)
 
 
+def cancellation_deadline_from(first_start: datetime | None, cutoff_hours: int) -> datetime | None:
+    """The one rule: a parent may cancel a confirmed place until the cutoff before the first session."""
+    return None if first_start is None else first_start - timedelta(hours=cutoff_hours)
+
+
 def cancellation_deadline_of(course: Course) -> datetime | None:
-    """``classes.services.cancellation_deadline`` for a course whose ``first_session_at`` is already read
-    (annotated or set from prefetched sessions), so a list of bookings costs no query per booking."""
-    if course.first_session_at is None:
-        return None
-    return course.first_session_at - timedelta(hours=course.cancellation_cutoff_hours)
+    """The cancellation deadline of a course whose ``first_session_at`` is already read (annotated or set
+    from prefetched sessions), so a list of bookings costs no query per booking."""
+    return cancellation_deadline_from(course.first_session_at, course.cancellation_cutoff_hours)
 
 
 def course_is_over(course: Course, *, now: datetime) -> bool:

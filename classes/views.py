@@ -247,6 +247,7 @@ class BookingCard:
     can_cancel: bool
     cancel_deadline: datetime | None
     offer_token: str
+    next_session: Session | None
 
 
 def _cards(bookings: list[Booking], *, now: datetime) -> list[BookingCard]:
@@ -259,6 +260,14 @@ def _cards(bookings: list[Booking], *, now: datetime) -> list[BookingCard]:
                 can_cancel=booking.status != Booking.Status.CONFIRMED or deadline is None or now <= deadline,
                 cancel_deadline=deadline,
                 offer_token=offer_token(booking) if booking.status == Booking.Status.OFFERED else "",
+                next_session=next(
+                    (
+                        session
+                        for session in booking.course.sessions.all()
+                        if session.status == Session.Status.SCHEDULED and session.ends_at > now
+                    ),
+                    None,
+                ),
             )
         )
     return cards

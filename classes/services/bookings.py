@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes import emails
 from classes.models import Baby, Booking, BookingNotice, Course
-from classes.selectors import waitlist_position
+from classes.selectors import cancellation_deadline_from, waitlist_position
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
 
@@ -69,7 +69,7 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
 def cancellation_deadline(course: Course) -> datetime | None:
     """Until when a parent may cancel a confirmed place themselves (the course's cutoff before it starts)."""
     first = first_session(course)
-    return None if first is None else first.starts_at - timedelta(hours=course.cancellation_cutoff_hours)
+    return cancellation_deadline_from(first.starts_at if first else None, course.cancellation_cutoff_hours)
 
 
 def cancel_booking(booking: Booking, *, by: User) -> Booking:
