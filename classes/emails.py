@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from classes.calendar import course_calendar
 from classes.curriculum import CUES, strokes_for
-from classes.models import Booking, Session
+from classes.models import Booking, CourseMessage, Session
 from notifications.models import OutgoingEmail
 from notifications.services import Attachment, queue_email
 
@@ -73,9 +73,10 @@ def offer_token(booking: Booking) -> str:
 
 
 def read_offer_token(token: str) -> tuple[int, str] | None:
-    """(booking id, offer version) from a token, or None when it was tampered with."""
+    """(booking id, offer version) from a token, or None when it was tampered with or is too old."""
     try:
-        payload = signing.loads(token, salt=OFFER_SALT)
+        # An offer never lasts longer than WAITLIST_OFFER_HOURS; the token dies a little after it.
+        payload = signing.loads(token, salt=OFFER_SALT, max_age=(settings.WAITLIST_OFFER_HOURS + 1) * 3600)
     except signing.BadSignature:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("booking"), int):
@@ -122,3 +123,61 @@ def queue_home_practice_guide(booking: Booking, session: Session) -> bool:
         },
     )
     return True
+
+
+def _updated_calendar(booking: Booking) -> Attachment:
+    """The course's sessions as they stand now; the meeting link only for a confirmed place."""
+    course = booking.course
+    content = course_calendar(
+        course,
+        list(course.sessions.order_by("starts_at")),
+        include_link=booking.status == Booking.Status.CONFIRMED,
+    )
+    return Attachment(
+        filename=f"{course.slug or 'course'}.ics", content=content, content_type="text/calendar"
+    )
+
+
+def queue_session_moved(booking: Booking, session: Session, *, previous_starts_at) -> None:
+    """Tell a family a session moved, with the updated calendar. The key names the new start time, so a
+    second move is a new email and a repeat of the same move is none."""
+    _queue_to_parent(
+        booking,
+        "session_moved",
+        f"session-moved:{booking.pk}:{session.pk}:{session.starts_at.isoformat()}",
+        context={"session": session, "previous_starts_at": previous_starts_at},
+        attachments=[_updated_calendar(booking)],
+    )
+
+
+def queue_session_cancelled(booking: Booking, session: Session) -> None:
+    _queue_to_parent(
+        booking,
+        "session_cancelled",
+        f"session-cancelled:{booking.pk}:{session.pk}",
+        context={"session": session},
+        attachments=[_updated_calendar(booking)],
+    )
+
+
+def queue_course_cancelled(booking: Booking, *, previous_status: str) -> None:
+    """Tell a family the course is cancelled; ``previous_status`` says whether they had a place, an offer
+    or a waitlist place, which changes what happens next. Families with a place get the calendar update."""
+    had_place = previous_status == Booking.Status.CONFIRMED
+    _queue_to_parent(
+        booking,
+        "course_cancelled",
+        f"course-cancelled:{booking.pk}",
+        context={"had_place": had_place, "was_waiting": not had_place},
+        attachments=[_updated_calendar(booking)] if had_place else [],
+    )
+
+
+def queue_instructor_message(booking: Booking, message: CourseMessage) -> None:
+    """A message from the instructor to one confirmed family."""
+    _queue_to_parent(
+        booking,
+        "instructor_message",
+        f"course-message:{message.pk}:{booking.pk}",
+        context={"message": message},
+    )

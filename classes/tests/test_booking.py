@@ -235,3 +235,13 @@ def test_twenty_parents_booking_the_last_places_at_once_never_overbook():
     assert statuses.count(Booking.Status.WAITLISTED) == attempts - capacity
     positions = sorted(waitlist_position(b) for b in Booking.objects.filter(status=Booking.Status.WAITLISTED))
     assert positions == list(range(1, attempts - capacity + 1))
+
+
+@pytest.mark.django_db
+def test_an_offer_link_older_than_the_longest_offer_is_refused(client):
+    course = course_with_sessions(capacity=1)
+    parent, baby = family()
+    booking = book_course(course, parent=parent, baby=baby)
+    url = reverse("classes:offer_respond", kwargs={"token": offer_token(booking)})
+    with time_machine.travel(timezone.now() + timedelta(hours=26)):
+        assert client.get(url).status_code == 404
