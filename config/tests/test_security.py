@@ -1,0 +1,139 @@
+"""Production posture: headers, cookies, rate limits, session rotation, single-use reset links."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from notifications.models import OutgoingEmail
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_check_deploy_with_production_settings_reports_nothing():
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "booking.example.org",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.fixture
+def production(settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    return settings
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_security_headers(client, production):
+    response = client.get("/", secure=True)
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1)
+    assert "'unsafe-inline'" not in script_src
+    assert "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in policy
+    assert "default-src 'self'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.django_db
+def test_pages_load_nothing_from_another_site(client):
+    page = client.get("/").content.decode()
+    assert not re.search(r"""(src|href)=["']https?://(?!127\.0\.0\.1|localhost|testserver)""", page)
+
+
+@pytest.mark.django_db
+def test_session_cookie_is_secure_and_http_only_and_rotates_on_login(client, production, parent, password):
+    client.get("/accounts/login/", secure=True)
+    before = client.cookies.get(django_settings.SESSION_COOKIE_NAME)
+    response = client.post(
+        "/accounts/login/", {"login": parent.email, "password": password}, secure=True, follow=False
+    )
+    assert response.status_code == 302
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert cookie["secure"] and cookie["httponly"]
+    assert before is None or before.value != cookie.value
+    assert client.cookies[django_settings.CSRF_COOKIE_NAME]["secure"]
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_for_one_account_are_rate_limited(client, parent, password):
+    pages = [
+        client.post("/accounts/login/", {"login": parent.email, "password": "wrong-guess"}).content.decode()
+        for _ in range(6)
+    ]
+    assert not any("Too many failed login attempts" in page for page in pages[:5])
+    assert "Too many failed login attempts" in pages[5]
+    # Even the right password is refused while the limit holds.
+    response = client.post("/accounts/login/", {"login": parent.email, "password": password})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_signups_from_one_address_are_rate_limited(client):
+    statuses = []
+    for number in range(22):
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "full_name": "Rate Limited",
+                "email": f"parent{number}@example.org",
+                "password1": "a-long-gentle-passphrase",
+                "password2": "a-long-gentle-passphrase",
+            },
+        )
+        statuses.append(response.status_code)
+    assert statuses[0] == 302
+    assert statuses[-1] == 429
+
+
+@pytest.mark.django_db
+def test_password_reset_requests_for_one_address_are_rate_limited(client, parent):
+    statuses = [
+        client.post("/accounts/password/reset/", {"email": parent.email}).status_code for _ in range(7)
+    ]
+    assert statuses[0] == 302
+    assert 429 in statuses
+
+
+@pytest.mark.django_db
+def test_a_password_reset_link_works_once(client, parent):
+    client.post("/accounts/password/reset/", {"email": parent.email})
+    email = OutgoingEmail.objects.get(to_email=parent.email, key__startswith="account:")
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", email.body_text).group(1)
+    form_page = client.get(path, follow=True)
+    set_password_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
+    new = {"password1": "another-long-passphrase", "password2": "another-long-passphrase"}
+    assert client.post(set_password_url, new).status_code == 302
+
+    client.logout()
+    second = client.get(path, follow=True)
+    assert b"password1" not in second.content
+    assert "invalid" in second.content.decode().lower() or "expired" in second.content.decode().lower()
