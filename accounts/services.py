@@ -21,3 +21,18 @@ def set_preferred_language(user: User, *, language: str) -> User:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
     return user
+
+
+def anonymise_user(user: User) -> User:
+    """Turn an account into an anonymous, inactive shell: no name, no usable address or password, no
+    email addresses with allauth. Rows that others rely on keep pointing at it."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        EmailAddress.objects.filter(user=user).delete()
+        user.email = f"deleted-{user.pk}@deleted.invalid"
+        user.full_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["email", "full_name", "is_active", "password"])
+    return user

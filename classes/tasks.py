@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from classes import services
+from classes.services import privacy
 
 
 @shared_task(ignore_result=True)
@@ -20,3 +21,8 @@ def queue_session_reminders() -> int:
 @shared_task(ignore_result=True)
 def queue_home_practice_guides() -> int:
     return services.queue_home_practice_guides()
+
+
+@shared_task(ignore_result=True)
+def erase_expired_baby_notes() -> int:
+    return privacy.erase_expired_baby_notes()

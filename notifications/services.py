@@ -293,3 +293,36 @@ def oldest_queued_email_age_seconds() -> float | None:
         "at"
     ]
     return None if oldest is None else (timezone.now() - oldest).total_seconds()
+
+
+def emails_sent_to(user) -> list[dict]:
+    """The emails the outbox holds for a person, for their data export."""
+    return [
+        {
+            "to": email.to_email,
+            "subject": email.subject,
+            "status": email.status,
+            "created_at": email.created_at.isoformat(),
+            "sent_at": email.sent_at.isoformat() if email.sent_at else None,
+            "text": email.body_text,
+        }
+        for email in OutgoingEmail.objects.filter(user=user).order_by("pk")
+    ]
+
+
+def forget_recipient(user) -> int:
+    """Blank the bodies of every email to a person who deleted their account; the rows' metadata stays
+    (when, which template, delivered or not) with the address replaced. Returns rows changed."""
+    with transaction.atomic():
+        emails = OutgoingEmail.objects.filter(user=user)
+        for attachment in EmailAttachment.objects.filter(email__in=emails):
+            attachment.file.delete(save=False)
+        EmailAttachment.objects.filter(email__in=emails).delete()
+        return emails.update(
+            to_email=f"deleted-{user.pk}@deleted.invalid",
+            subject="",
+            body_text="",
+            body_html="",
+            body_purged_at=timezone.now(),
+            user=None,
+        )
