@@ -6,18 +6,27 @@ admin actions here call them, and the fields they own are read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.admin import person_column
 from accounts.models import CERTIFICATION_ADMINS_GROUP, TRAINERS_GROUP, User
+from certification.forms import CorrectNameForm, ReasonForm, RevokeForm
 from certification.models import (
     Certificate,
     CertificateEvent,
@@ -26,12 +35,18 @@ from certification.models import (
     TrainingCourse,
     TrainingModule,
 )
-from certification.selectors import missing_requirements, practicum_families_count
+from certification.selectors import missing_requirements, practicum_families_count, published_courses_of
 from certification.services import (
     CertificationError,
     accept_enrollment,
+    correct_certificate_name,
+    decline_enrollment,
     issue_certificate,
     record_training_outcome,
+    reinstate_certificate,
+    renew_certificate,
+    resend_certificate,
+    revoke_certificate,
 )
 
 OUTCOME_FIELDS = ("training_attended", "exam_score", "fee_paid")
@@ -117,22 +132,23 @@ class TrainingCourseAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    # Short columns, Eligible first among them: a laptop screen shows it beside the requirements.
     list_display = (
         person_column("trainee", _("trainee")),
-        "training",
+        "training_title",
         "status",
-        "training_attended",
-        "exam_score",
-        "fee_paid",
-        "practicum_families",
-        "deadline",
         "eligible",
+        "attended",
+        "exam",
+        "fee",
+        "families",
+        "deadline",
     )
     list_filter = (("training", admin.RelatedOnlyFieldListFilter), "status", "training_attended", "fee_paid")
     search_fields = ("trainee__email", "trainee__full_name", "training__title")
     list_select_related = ("trainee", "training", "certificate")
     autocomplete_fields = ("trainee", "training")
-    actions = ["accept_applications", "issue_certificates"]
+    actions = ["accept_applications", "decline_applications", "issue_certificates"]
     fieldsets = (
         (None, {"fields": ("trainee", "training", "status", "applied_at", "decided_at", "deadline")}),
         (_("Application"), {"fields": ("background", "experience", "motivation")}),
@@ -178,9 +194,29 @@ class EnrollmentAdmin(admin.ModelAdmin):
     def has_issue_certificate_permission(self, request) -> bool:
         return is_certification_admin(request)
 
+    @admin.display(description=_("training"), ordering="training__starts_on")
+    def training_title(self, enrollment: Enrollment) -> str:
+        return enrollment.training.title
+
+    @admin.display(description=_("attended"), boolean=True, ordering="training_attended")
+    def attended(self, enrollment: Enrollment) -> bool:
+        return enrollment.training_attended
+
+    @admin.display(description=_("exam"), ordering="exam_score")
+    def exam(self, enrollment: Enrollment) -> str:
+        return "—" if enrollment.exam_score is None else f"{enrollment.exam_score}%"
+
+    @admin.display(description=_("fee"), boolean=True, ordering="fee_paid")
+    def fee(self, enrollment: Enrollment) -> bool:
+        return enrollment.fee_paid
+
+    @admin.display(description=_("families"))
+    def families(self, enrollment: Enrollment) -> str:
+        # Two queries a row; fine for admin list pages of a few dozen enrollments.
+        return f"{practicum_families_count(enrollment)} / {settings.CERTIFICATION_PRACTICUM_FAMILIES}"
+
     @admin.display(description=_("practicum families"))
     def practicum_families(self, enrollment: Enrollment) -> int:
-        # Two queries a row; fine for admin list pages of a few dozen enrollments.
         return practicum_families_count(enrollment)
 
     @admin.display(description=_("eligible"), boolean=True)
@@ -211,6 +247,23 @@ class EnrollmentAdmin(admin.ModelAdmin):
             ngettext("%(count)d application accepted.", "%(count)d applications accepted.", accepted)
             % {"count": accepted},
             messages.SUCCESS if accepted else messages.INFO,
+        )
+
+    @admin.action(description=_("Decline application"), permissions=["change"])
+    def decline_applications(self, request, queryset) -> None:
+        declined = 0
+        for enrollment in queryset:
+            try:
+                decline_enrollment(enrollment, actor=request.user)
+            except CertificationError as error:
+                self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
+            else:
+                declined += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d application declined.", "%(count)d applications declined.", declined)
+            % {"count": declined},
+            messages.SUCCESS if declined else messages.INFO,
         )
 
     @admin.action(description=_("Issue certificate"), permissions=["issue_certificate"])
@@ -300,8 +353,117 @@ class CertificateStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """One lifecycle step staff take on a certificate from its admin page: a form, then a service."""
+
+    slug: str
+    label: str
+    form: type[forms.Form]
+    perform: Callable
+    done: str
+    intro: str = ""
+
+
+def _resend(certificate, request, data):
+    return resend_certificate(certificate, actor=request.user)
+
+
+def _renew(certificate, request, data):
+    return renew_certificate(certificate, actor=request.user, reason=data["reason"])
+
+
+def _correct(certificate, request, data):
+    return correct_certificate_name(certificate, actor=request.user, name=data["name"], reason=data["reason"])
+
+
+def _revoke(certificate, request, data):
+    return revoke_certificate(
+        certificate, actor=request.user, reason=data["reason"], public_statement=data["public_statement"]
+    )
+
+
+def _reinstate(certificate, request, data):
+    return reinstate_certificate(certificate, actor=request.user, reason=data["reason"])
+
+
+LIFECYCLE = {
+    step.slug: step
+    for step in (
+        Lifecycle(
+            "resend",
+            _("Re-send the certificate email"),
+            forms.Form,
+            _resend,
+            _("The certificate email with its PDF is queued again."),
+            _("The holder receives the certificate email again, with the current PDF attached."),
+        ),
+        Lifecycle(
+            "renew",
+            _("Renew"),
+            ReasonForm,
+            _renew,
+            _(
+                "Certificate renewed: it is now valid until %(valid_until)s. "
+                "A new PDF is emailed to the holder."
+            ),
+            _(
+                "Renewing extends the certificate by the validity period, from its end date or from today "
+                "if it has lapsed. The number and verification URL stay the same; a new PDF is emailed."
+            ),
+        ),
+        Lifecycle(
+            "correct-name",
+            _("Correct the name"),
+            CorrectNameForm,
+            _correct,
+            _("Name corrected. The number and verification URL stay the same; the PDF is rendered again."),
+            _(
+                "The certificate keeps its number and verification URL; "
+                "a new PDF with the corrected name is made."
+            ),
+        ),
+        Lifecycle(
+            "revoke",
+            _("Revoke"),
+            RevokeForm,
+            _revoke,
+            _(
+                "Certificate revoked. The verification page now shows it as revoked, "
+                "with the public statement."
+            ),
+            _(
+                "The verification page shows REVOKED at once, with the public statement. "
+                "The internal reason is seen by staff only. The holder is emailed the public statement."
+            ),
+        ),
+        Lifecycle(
+            "reinstate",
+            _("Reinstate"),
+            ReasonForm,
+            _reinstate,
+            _("Certificate reinstated: it is valid again until its end date."),
+            _("Reinstating lifts the revocation; the certificate is valid again until its end date."),
+        ),
+    )
+}
+
+
+def lifecycle_steps_for(certificate: Certificate) -> list[str]:
+    """The steps that make sense for the certificate's status now."""
+    status = certificate.status
+    if status == CertificateStatus.REVOKED:
+        return ["reinstate", "correct-name"]
+    if status == CertificateStatus.EXPIRED:
+        return ["renew", "correct-name", "revoke"]
+    return ["resend", "renew", "correct-name", "revoke"]
+
+
 @admin.register(Certificate)
 class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only fields; every change is a button on the certificate's page (a form, then a service)."""
+
+    change_form_template = "certification/admin/certificate_change_form.html"
     list_display = (
         "number",
         "name_on_certificate",
@@ -314,6 +476,7 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("number", "name_on_certificate", "holder__email", "holder__full_name")
     list_select_related = ("holder",)
     inlines = [CertificateEventInline]
+    actions = ["resend_certificates"]
     fields = (
         "number",
         "status",
@@ -326,6 +489,7 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         "revoked_at",
         "revocation_reason",
         "public_statement",
+        "published_courses",
         "token",
         "pdf",
     )
@@ -339,6 +503,9 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             .select_related("holder", "enrollment__training", "enrollment__trainee")
         )
 
+    def has_manage_certificate_permission(self, request) -> bool:
+        return is_certification_admin(request)
+
     def view_on_site(self, certificate: Certificate) -> str | None:
         # The public verification page, once its URL exists.
         try:
@@ -349,6 +516,113 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("status"))
     def status(self, certificate: Certificate) -> str:
         return certificate.status.label
+
+    @admin.display(description=_("holder's published courses"))
+    def published_courses(self, certificate: Certificate) -> str:
+        """What keeps running after a lapse or revocation unless staff cancel it (PRODUCT.md §7)."""
+        courses = published_courses_of(certificate.holder)
+        if not courses:
+            return gettext("None")
+        return format_html_join(
+            "",
+            '<p><a href="{}">{}</a></p>',
+            ((reverse("admin:classes_course_change", args=[course.pk]), course.title) for course in courses),
+        )
+
+    def get_urls(self):
+        own = [
+            path(
+                f"<int:pk>/{slug}/",
+                self.admin_site.admin_view(self.lifecycle_view),
+                {"slug": slug},
+                name=f"certification_certificate_{slug.replace('-', '_')}",
+            )
+            for slug in LIFECYCLE
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        certificate = self.get_object(request, object_id)
+        if certificate is not None and is_certification_admin(request):
+            extra_context["lifecycle_steps"] = [
+                (
+                    LIFECYCLE[slug].label,
+                    reverse(
+                        f"admin:certification_certificate_{slug.replace('-', '_')}", args=[certificate.pk]
+                    ),
+                )
+                for slug in lifecycle_steps_for(certificate)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def lifecycle_view(self, request, pk: int, slug: str):
+        """The intermediate page of one lifecycle step: GET shows the form, POST calls the service."""
+        if not is_certification_admin(request):
+            raise PermissionDenied
+        step = LIFECYCLE[slug]
+        certificate = get_object_or_404(self.get_queryset(request), pk=pk)
+        initial = {"name": certificate.name_on_certificate} if slug == "correct-name" else None
+        form = step.form(request.POST if request.method == "POST" else None, initial=initial)
+        change_url = reverse("admin:certification_certificate_change", args=[certificate.pk])
+        if request.method == "POST" and form.is_valid():
+            try:
+                certificate = step.perform(certificate, request, form.cleaned_data)
+            except CertificationError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    step.done % {"valid_until": certificate.valid_until.date().isoformat()},
+                    messages.SUCCESS,
+                )
+                if slug == "revoke":
+                    self._report_running_courses(request, certificate)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": format_html("{} · {}", step.label, certificate.number),
+            "step": step,
+            "certificate": certificate,
+            "form": form,
+            "change_url": change_url,
+            "courses": list(published_courses_of(certificate.holder)) if slug == "revoke" else None,
+        }
+        return TemplateResponse(request, "certification/admin/certificate_lifecycle.html", context)
+
+    def _report_running_courses(self, request, certificate: Certificate) -> None:
+        courses = list(published_courses_of(certificate.holder))
+        if courses:
+            self.message_user(
+                request,
+                ngettext(
+                    "The holder still has %(count)d published course, which keeps running unless you cancel "
+                    "it: %(titles)s.",
+                    "The holder still has %(count)d published courses, which keep running unless you cancel "
+                    "them: %(titles)s.",
+                    len(courses),
+                )
+                % {"count": len(courses), "titles": "; ".join(course.title for course in courses)},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Re-send the certificate email"), permissions=["manage_certificate"])
+    def resend_certificates(self, request, queryset) -> None:
+        resent = 0
+        for certificate in queryset:
+            try:
+                resend_certificate(certificate, actor=request.user)
+            except CertificationError as error:
+                self.message_user(request, f"{certificate.number}: {error}", messages.WARNING)
+            else:
+                resent += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d certificate email queued.", "%(count)d certificate emails queued.", resent)
+            % {"count": resent},
+            messages.SUCCESS if resent else messages.INFO,
+        )
 
 
 @admin.register(CertificateEvent)

@@ -177,6 +177,15 @@ class Certificate(models.Model):
     revocation_reason = models.TextField(_("revocation reason (internal)"), blank=True)
     public_statement = models.TextField(_("public statement"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to=certificate_upload_to, blank=True, max_length=300)
+    # What is printed (name, dates) changes with renewals and name corrections; the stored PDF is re-rendered
+    # when pdf_revision falls behind revision.
+    revision = models.PositiveIntegerField(_("printed revision"), default=1)
+    pdf_revision = models.PositiveIntegerField(_("revision of the stored PDF"), default=0)
+    # Each issue, renewal, correction or re-send asks for one more certificate email (email_version); the
+    # task that queues it in the outbox records emailed_version, so a lost task is found and run again.
+    email_version = models.PositiveIntegerField(_("certificate email requested"), default=1)
+    emailed_version = models.PositiveIntegerField(_("certificate email queued"), default=0)
+    email_requested_at = models.DateTimeField(_("certificate email requested at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("certificate")
@@ -185,6 +194,12 @@ class Certificate(models.Model):
         indexes = [
             # Renewal-due and expiry sweeps.
             models.Index(fields=["valid_until"], name="certificate_valid_until_idx"),
+            # The sweep that re-queues certificate emails whose task was lost.
+            models.Index(
+                fields=["email_requested_at"],
+                condition=Q(email_requested_at__isnull=False),
+                name="certificate_email_pending_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -201,6 +216,10 @@ class Certificate(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("certification:verify_token", kwargs={"token": self.token})
+
+    @property
+    def pdf_is_current(self) -> bool:
+        return bool(self.pdf) and self.pdf_revision == self.revision
 
     def status_at(self, moment: datetime) -> CertificateStatus:
         if self.revoked_at is not None and self.revoked_at <= moment:
@@ -234,6 +253,7 @@ class CertificateEvent(models.Model):
     class Kind(models.TextChoices):
         ISSUED = "issued", _("Issued")
         EMAILED = "emailed", _("Emailed")
+        RESEND_REQUESTED = "resend_requested", _("Re-send requested")
         RENEWED = "renewed", _("Renewed")
         NAME_CORRECTED = "name_corrected", _("Name corrected")
         REVOKED = "revoked", _("Revoked")

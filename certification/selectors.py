@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from certification.models import Certificate, Enrollment
+from certification.models import Certificate, CertificateEvent, Enrollment, TrainingCourse, TrainingModule
 from classes.models import Attendance, Booking, Course, Session
+
+# Applications waiting for a decision hold a place, as offered waitlist places do for courses; a certified
+# enrollment was an accepted one.
+PLACE_HOLDING_STATUSES = (Enrollment.Status.APPLIED, Enrollment.Status.ACCEPTED, Enrollment.Status.CERTIFIED)
+
+
+def places_taken(training: TrainingCourse) -> int:
+    return Enrollment.objects.filter(training=training, status__in=PLACE_HOLDING_STATUSES).count()
+
+
+def upcoming_trainings() -> QuerySet[TrainingCourse]:
+    """Published trainings that have not started, with `places_left`, soonest first."""
+    today = timezone.localdate()
+    return (
+        TrainingCourse.objects.filter(is_published=True, starts_on__gt=today)
+        .select_related("trainer", "venue")
+        .annotate(taken=Count("enrollments", filter=Q(enrollments__status__in=PLACE_HOLDING_STATUSES)))
+        .order_by("starts_on", "pk")
+    )
+
+
+def module_labels(training: TrainingCourse) -> list[str]:
+    """The modules a training covers, in the curriculum's order, in the current language."""
+    chosen = set(training.modules or [])
+    return [str(module.label) for module in TrainingModule if module.value in chosen]
+
+
+def enrolled_training_ids(user: User) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(Enrollment.objects.filter(trainee=user).values_list("training_id", flat=True))
 
 
 def practicum_families_count(enrollment: Enrollment) -> int:
@@ -87,8 +123,13 @@ def current_certificate(user: User) -> Certificate | None:
 
 
 def has_active_certificate(user: User) -> bool:
+    """The same rule as Certificate.status, as a query: not revoked (yet) and not past valid_until."""
     now = timezone.now()
-    return Certificate.objects.filter(holder=user, revoked_at__isnull=True, valid_until__gt=now).exists()
+    return (
+        Certificate.objects.filter(holder=user, valid_until__gt=now)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
+        .exists()
+    )
 
 
 def practicum_enrollment(user: User) -> Enrollment | None:
@@ -107,3 +148,224 @@ def practicum_enrollment(user: User) -> Enrollment | None:
         .select_related("training")
         .first()
     )
+
+
+def published_courses_of(holder: User) -> QuerySet[Course]:
+    """The holder's published courses, which keep running after a revocation unless staff cancel them
+    (PRODUCT.md §7)."""
+    return Course.objects.filter(instructor=holder, status=Course.Status.PUBLISHED).order_by("title", "pk")
+
+
+def certificate_for_token(token: str) -> Certificate | None:
+    return Certificate.objects.select_related("holder").filter(token=token).first()
+
+
+def _name_words(text: str) -> list[str]:
+    """Words for comparing names: accents stripped, case folded, hyphens as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("-", " "))
+    plain = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return plain.casefold().split()
+
+
+def surname_matches(name_on_certificate: str, surname: str) -> bool:
+    """Whether `surname` is the holder's surname: one or more whole words after the first name, in order
+    ("García" and "García Márquez" both match "Lucía García Márquez"); accents and case do not matter."""
+    wanted = _name_words(surname)
+    words = _name_words(name_on_certificate)
+    candidates = words[1:] if len(words) > 1 else words
+    if not wanted:
+        return False
+    return any(candidates[start : start + len(wanted)] == wanted for start in range(len(candidates)))
+
+
+def find_certificate(number: str, surname: str) -> Certificate | None:
+    """The certificate with this number whose holder has this surname; None for any mismatch."""
+    certificate = certificate_for_number(number)
+    if certificate is None or not surname_matches(certificate.name_on_certificate, surname):
+        return None
+    return certificate
+
+
+def certificate_for_number(number: str) -> Certificate | None:
+    normalized = "".join(number.split()).upper()
+    return Certificate.objects.select_related("holder").filter(number=normalized).first()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One line of a trainee's checklist: what it is, whether it is met, and its state in words."""
+
+    key: str
+    label: str
+    done: bool
+    state: str
+
+
+@dataclass
+class Progress:
+    """Where one enrollment stands on the path to certification, and what the trainee does next."""
+
+    enrollment: Enrollment
+    requirements: list[Requirement] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+    families: int = 0
+    days_left: int | None = None
+    certificate: Certificate | None = None
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+    @property
+    def requirements_met(self) -> bool:
+        return all(requirement.done for requirement in self.requirements)
+
+    @property
+    def is_open(self) -> bool:
+        return self.enrollment.status in (Enrollment.Status.APPLIED, Enrollment.Status.ACCEPTED)
+
+
+def _requirements(enrollment: Enrollment, families: int) -> list[Requirement]:
+    required = settings.CERTIFICATION_PRACTICUM_FAMILIES
+    pass_mark = settings.CERTIFICATION_PASS_MARK
+    score = enrollment.exam_score
+    if score is None:
+        exam_state = _("No score yet; you need %(mark)s%%.") % {"mark": pass_mark}
+    elif score >= pass_mark:
+        exam_state = _("Passed: %(score)s%% (pass mark %(mark)s%%).") % {"score": score, "mark": pass_mark}
+    else:
+        exam_state = _("%(score)s%%, below the pass mark of %(mark)s%%.") % {
+            "score": score,
+            "mark": pass_mark,
+        }
+    accepted = enrollment.status in (Enrollment.Status.ACCEPTED, Enrollment.Status.CERTIFIED)
+    return [
+        Requirement(
+            "application",
+            _("Application accepted"),
+            accepted,
+            enrollment.get_status_display(),
+        ),
+        Requirement(
+            "training",
+            _("Training attended"),
+            enrollment.training_attended,
+            _("Recorded by your trainer.") if enrollment.training_attended else _("Not recorded yet."),
+        ),
+        Requirement(
+            "practicum",
+            _("Practicum families"),
+            families >= required,
+            _("%(count)s of %(required)s families completed.") % {"count": families, "required": required},
+        ),
+        Requirement("exam", _("Written exam"), score is not None and score >= pass_mark, exam_state),
+        Requirement(
+            "fee",
+            _("Certification fee paid"),
+            enrollment.fee_paid,
+            _("Paid.") if enrollment.fee_paid else _("Not paid yet."),
+        ),
+    ]
+
+
+def _next_steps(progress: Progress, *, today: date) -> list[str]:
+    enrollment = progress.enrollment
+    training = enrollment.training
+    status = enrollment.status
+    if status == Enrollment.Status.APPLIED:
+        return [_("Wait for the trainer's decision on your application: we will email you.")]
+    if status in (Enrollment.Status.DECLINED, Enrollment.Status.WITHDRAWN):
+        return [_("This application is closed. You are welcome to apply for another training.")]
+    if status == Enrollment.Status.CERTIFIED:
+        return [_("You are certified. Keep your certificate current by renewing it before it expires.")]
+    if progress.days_left is not None and progress.days_left < 0 and not progress.requirements_met:
+        return [_("Your deadline has passed. Please contact your trainer about what happens next.")]
+    steps = []
+    if not enrollment.training_attended:
+        if training.starts_on > today:
+            steps.append(
+                _("Attend the training from %(start)s to %(end)s.")
+                % {"start": _date(training.starts_on), "end": _date(training.ends_on)}
+            )
+        else:
+            steps.append(
+                _("Your trainer has not recorded your attendance yet; ask them if this is a mistake.")
+            )
+    missing_families = settings.CERTIFICATION_PRACTICUM_FAMILIES - progress.families
+    if missing_families > 0:
+        deadline = _date(enrollment.deadline) if enrollment.deadline else "—"
+        steps.append(
+            _(
+                "Teach a practicum course: %(count)s more families need to complete it, starting after "
+                "the training and no later than %(deadline)s."
+            )
+            % {"count": missing_families, "deadline": deadline}
+        )
+    score = enrollment.exam_score
+    if score is None:
+        steps.append(_("Take the written exam; your trainer records the score."))
+    elif score < settings.CERTIFICATION_PASS_MARK:
+        steps.append(
+            _("Retake the written exam: you need %(mark)s%%.") % {"mark": settings.CERTIFICATION_PASS_MARK}
+        )
+    if not enrollment.fee_paid:
+        steps.append(
+            _("Pay the certification fee (%(fee)s %(currency)s) as your trainer explained.")
+            % {"fee": training.fee, "currency": training.currency}
+        )
+    if not steps:
+        steps.append(_("Everything is done: the association will issue your certificate shortly."))
+    return steps
+
+
+def _date(day: date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def trainee_progress(user: User, *, today: date | None = None) -> list[Progress]:
+    """Each of the trainee's enrollments with its checklist, open ones first, then the newest."""
+    today = today or timezone.localdate()
+    enrollments = (
+        Enrollment.objects.filter(trainee=user)
+        .select_related("training", "training__trainer", "training__venue", "certificate")
+        .order_by("-applied_at")
+    )
+    progresses = []
+    for enrollment in enrollments:
+        families = practicum_families_count(enrollment)
+        progress = Progress(
+            enrollment=enrollment,
+            families=families,
+            days_left=(enrollment.deadline - today).days if enrollment.deadline else None,
+            certificate=getattr(enrollment, "certificate", None),
+        )
+        progress.requirements = _requirements(enrollment, families)
+        progress.next_steps = _next_steps(progress, today=today)
+        progresses.append(progress)
+    return sorted(progresses, key=lambda progress: not progress.is_open)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """An event as the holder sees it: what happened and when, never staff's internal notes."""
+
+    at: datetime
+    label: str
+    note: str
+
+
+def certificate_history(certificate: Certificate) -> list[HistoryLine]:
+    """The holder's view of their certificate's events, newest first (emails sent are left out)."""
+    lines = []
+    events = certificate.events.exclude(kind=CertificateEvent.Kind.EMAILED).order_by("-at", "-pk")
+    for event in events:
+        note = ""
+        if event.kind == CertificateEvent.Kind.NAME_CORRECTED:
+            note = event.details.get("new_name", "")
+        elif event.kind == CertificateEvent.Kind.RENEWED and event.details.get("valid_until"):
+            until = datetime.fromisoformat(event.details["valid_until"])
+            note = _("valid until %(date)s") % {"date": date_format(timezone.localtime(until), "DATE_FORMAT")}
+        elif event.kind == CertificateEvent.Kind.REVOKED:
+            note = event.details.get("public_statement", "")
+        lines.append(HistoryLine(at=event.at, label=event.get_kind_display(), note=note))
+    return lines

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "classes",
     "certification",
     "instructors",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
     "certificate-pending-emails": {
         "task": "certification.tasks.requeue_pending_certificate_emails",
         "schedule": timedelta(minutes=5),
+    },
+    "erase-expired-baby-notes": {
+        "task": "classes.tasks.erase_expired_baby_notes",
+        "schedule": crontab(minute=41, hour=3),
     },
     "outbox-purge-bodies": {
         "task": "notifications.tasks.purge_sent_email_bodies",

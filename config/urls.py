@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("classes.urls")),
     path("", include("instructors.urls")),
+    path("", include("privacy.urls")),
+    path("", include("certification.urls")),
     path("admin/", admin.site.urls),
 ]
 

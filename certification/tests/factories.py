@@ -4,12 +4,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
 from certification.models import Certificate, CertificateEvent, Enrollment, TrainingCourse
-from classes.tests.factories import VenueFactory
+from classes.tests.factories import (
+    AttendanceFactory,
+    BookingFactory,
+    CourseFactory,
+    SessionFactory,
+    VenueFactory,
+)
 
 
 class TrainingCourseFactory(DjangoModelFactory):
@@ -83,3 +90,51 @@ class CertificateEventFactory(DjangoModelFactory):
     actor = None
     at = factory.LazyFunction(timezone.now)
     details = factory.LazyFunction(dict)
+
+
+def practicum_course(
+    trainee, *, families: int, first_session_at, sessions: int = 5, attended: int | None = None
+):
+    """A practicum course taught by `trainee`: `sessions` weekly sessions from `first_session_at`, and
+    `families` confirmed families each present at `attended` of them (all by default)."""
+    course = CourseFactory(instructor=trainee, is_practicum=True)
+    held = [
+        SessionFactory(
+            course=course, week_number=week + 1, starts_at=first_session_at + timedelta(weeks=week)
+        )
+        for week in range(sessions)
+    ]
+    for _family in range(families):
+        booking = BookingFactory(course=course)
+        for session in held[: sessions if attended is None else attended]:
+            AttendanceFactory(booking=booking, session=session)
+    return course
+
+
+def past_training(**fields) -> TrainingCourse:
+    """A training that ended eight weeks ago."""
+    today = timezone.localdate()
+    return TrainingCourseFactory(
+        starts_on=today - timedelta(days=60), ends_on=today - timedelta(days=57), **fields
+    )
+
+
+def eligible_enrollment(*, families: int | None = None, **fields) -> Enrollment:
+    """An accepted enrollment that meets every requirement: training attended, exam passed, fee paid and
+    a practicum course with the required number of families (CERTIFICATION_PRACTICUM_FAMILIES)."""
+    fields = {
+        "accepted": True,
+        "deadline": timezone.localdate() + timedelta(days=120),
+        "training_attended": True,
+        "exam_score": 90,
+        "fee_paid": True,
+        **fields,
+    }
+    fields.setdefault("training", past_training())
+    enrollment = EnrollmentFactory(**fields)
+    practicum_course(
+        enrollment.trainee,
+        families=settings.CERTIFICATION_PRACTICUM_FAMILIES if families is None else families,
+        first_session_at=timezone.now() - timedelta(days=45),
+    )
+    return enrollment

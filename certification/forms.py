@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# The professions instructors come from (PRODUCT.md §1). Stored as the English name, which staff read in
+# admin; shown to the applicant in their language. ("instructors" keeps its own list for profiles: it is
+# a floor above and cannot be imported here.)
+BACKGROUNDS = [
+    ("Nurse", _("Nurse")),
+    ("Midwife", _("Midwife")),
+    ("Physiotherapist", _("Physiotherapist")),
+    ("Doula", _("Doula")),
+    ("Lactation consultant", _("Lactation consultant")),
+    ("Childbirth educator", _("Childbirth educator")),
+    ("Social worker", _("Social worker")),
+    ("Speech therapist", _("Speech therapist")),
+    ("Developmental specialist", _("Developmental specialist")),
+    ("Massage therapist", _("Massage therapist")),
+    ("Parent", _("Parent")),
+    ("Other", _("Other")),
+]
+
+
+class ApplicationForm(forms.Form):
+    background = forms.ChoiceField(
+        label=_("Your professional background"),
+        choices=[("", _("Choose one")), *BACKGROUNDS],
+    )
+    background_other = forms.CharField(
+        label=_("If other, which?"),
+        max_length=50,
+        required=False,
+        help_text=_("For example: paediatric occupational therapist."),
+    )
+    experience = forms.CharField(
+        label=_("Your experience with babies and families"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Where you work or have worked with parents and babies, and for how long."),
+    )
+    motivation = forms.CharField(
+        label=_("Why do you want to teach infant massage?"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("background") == "Other" and not cleaned.get("background_other", "").strip():
+            self.add_error("background_other", _("Tell us your profession."))
+        return cleaned
+
+    def background_text(self) -> str:
+        other = self.cleaned_data.get("background_other", "").strip()
+        background = self.cleaned_data["background"]
+        return f"Other: {other}" if background == "Other" and other else background
+
+
+class CertificateLookupForm(forms.Form):
+    number = forms.CharField(
+        label=_("Certificate number"),
+        max_length=20,
+        help_text=_("As printed on the certificate, for example IMC-2026-00042."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+    surname = forms.CharField(
+        label=_("Holder's surname"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+# The lifecycle forms are admin pages: admin's own field classes size them.
+ADMIN_TEXTAREA = {"rows": 3, "class": "vLargeTextField"}
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Internal reason"),
+        widget=forms.Textarea(attrs=ADMIN_TEXTAREA),
+        help_text=_("Kept for staff only; never shown on the verification page or to the public."),
+    )
+    public_statement = forms.CharField(
+        label=_("Public statement"),
+        widget=forms.Textarea(attrs=ADMIN_TEXTAREA),
+        help_text=_("Shown on the public verification page and emailed to the holder."),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs=ADMIN_TEXTAREA))
+
+
+class CorrectNameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name as it should be printed"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs=ADMIN_TEXTAREA),
+        help_text=_("For example: the holder asked for their accents to be printed."),
+    )

@@ -1,0 +1,58 @@
+"""Who may open each certification URL. Every pattern in certification.urls must be listed here, so a new
+view cannot escape the table; private pages send visitors to sign in, and show each person their own."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from certification import services, urls
+from certification.tests.factories import CertificateFactory, TrainingCourseFactory
+
+pytestmark = pytest.mark.django_db
+
+# name: (kwargs builder, anonymous visitor's status, signed-in holder's status)
+ACCESS = {
+    "training_list": (lambda certificate, training: {}, 200, 200),
+    "training_apply": (lambda certificate, training: {"pk": training.pk}, 302, 200),
+    "progress": (lambda certificate, training: {}, 302, 200),
+    "verify_lookup": (lambda certificate, training: {}, 200, 200),
+    "verify_token": (lambda certificate, training: {"token": certificate.token}, 200, 200),
+    "certificate_pdf": (lambda certificate, training: {"token": certificate.token}, 200, 200),
+    "my_certificate": (lambda certificate, training: {}, 302, 200),
+    "my_certificate_badge": (lambda certificate, training: {}, 302, 200),
+}
+
+
+def test_every_url_pattern_is_in_the_access_table():
+    assert {pattern.name for pattern in urls.urlpatterns} == set(ACCESS)
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_anonymous_visitor_and_holder_get_what_the_table_says(client, instructor, name):
+    certificate = CertificateFactory(holder=instructor)
+    training = TrainingCourseFactory()
+    build, anonymous, holder = ACCESS[name]
+    url = reverse(f"certification:{name}", kwargs=build(certificate, training))
+
+    response = client.get(url)
+    assert response.status_code == anonymous
+    if anonymous == 302:
+        assert reverse("account_login") in response["Location"]
+
+    client.force_login(instructor)
+    assert client.get(url).status_code == holder
+
+
+def test_the_pdf_of_someone_elses_revoked_certificate_is_not_served(client, staff):
+    certificate = CertificateFactory()
+    services.revoke_certificate(certificate, actor=staff, reason="x", public_statement="y")
+
+    assert client.get(reverse("certification:certificate_pdf", args=[certificate.token])).status_code == 404
+
+
+def test_verification_and_lookup_refuse_methods_they_do_not_take(client):
+    certificate = CertificateFactory()
+
+    assert client.post(reverse("certification:verify_token", args=[certificate.token])).status_code == 405
+    assert client.put(reverse("certification:verify_lookup")).status_code == 405

@@ -1,0 +1,242 @@
+"""Trainings and applications, the trainee's checklist, public verification, and the holder's certificate."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certification import services
+from certification.badges import linkedin_add_url, open_badge_credential
+from certification.emails import ISSUING_BODY, verification_url
+from certification.forms import ApplicationForm, CertificateLookupForm
+from certification.models import CERTIFICATE_TITLE, Certificate, CertificateStatus, Enrollment, TrainingCourse
+from certification.pdf import render_certificate_pdf
+from certification.selectors import (
+    certificate_for_token,
+    certificate_history,
+    current_certificate,
+    enrolled_training_ids,
+    find_certificate,
+    module_labels,
+    trainee_progress,
+    upcoming_trainings,
+)
+from certification.services import CertificationError
+
+# Lookups by number and surname per client address and minute, on the shared cache (PRODUCT.md §6):
+# enough for a person with a typo, too few to walk through numbers and common surnames.
+LOOKUPS_PER_MINUTE = 10
+
+
+def _path_numbers() -> dict:
+    """The certification rules as the pages state them; settings, not constants (PRODUCT.md §2)."""
+    return {
+        "families": settings.CERTIFICATION_PRACTICUM_FAMILIES,
+        "pass_mark": settings.CERTIFICATION_PASS_MARK,
+        "deadline_months": settings.CERTIFICATION_DEADLINE_MONTHS,
+        "validity_months": settings.CERTIFICATION_VALIDITY_MONTHS,
+        "attendance": settings.CERTIFICATION_MIN_ATTENDANCE_PERCENT,
+    }
+
+
+@dataclass(frozen=True)
+class TrainingCard:
+    training: TrainingCourse
+    places_left: int
+    modules: list[str]
+    applied: bool
+
+
+def _card(training: TrainingCourse, applied: set[int]) -> TrainingCard:
+    return TrainingCard(
+        training=training,
+        places_left=max(training.capacity - training.taken, 0),
+        modules=module_labels(training),
+        applied=training.pk in applied,
+    )
+
+
+def training_list(request):
+    applied = enrolled_training_ids(request.user)
+    cards = [_card(training, applied) for training in upcoming_trainings()]
+    return render(
+        request,
+        "certification/training_list.html",
+        {"cards": cards, "path": _path_numbers(), "has_enrollments": bool(applied)},
+    )
+
+
+def _has_verified_email(user) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_apply(request, pk: int):
+    training = get_object_or_404(upcoming_trainings(), pk=pk)
+    if Enrollment.objects.filter(trainee=request.user, training=training).exists():
+        messages.info(request, _("You have already applied for this training; here is where you stand."))
+        return redirect("certification:progress")
+    verified = _has_verified_email(request.user)
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST":
+        if not verified:
+            messages.error(request, _("Please confirm your email address before applying."))
+        elif form.is_valid():
+            try:
+                services.apply_for_training(
+                    training,
+                    trainee=request.user,
+                    background=form.background_text(),
+                    experience=form.cleaned_data["experience"],
+                    motivation=form.cleaned_data["motivation"],
+                )
+            except CertificationError as error:
+                messages.error(request, str(error))
+                return redirect("certification:training_list")
+            messages.success(
+                request,
+                _("Thank you! Your application for “%(training)s” is received; we have emailed you a copy.")
+                % {"training": training.title},
+            )
+            return redirect("certification:progress")
+    return render(
+        request,
+        "certification/training_apply.html",
+        {"card": _card(training, set()), "form": form, "verified": verified},
+    )
+
+
+@login_required
+def progress(request):
+    return render(
+        request,
+        "certification/progress.html",
+        {"progresses": trainee_progress(request.user), "path": _path_numbers()},
+    )
+
+
+def _not_found(request):
+    """One answer for a made-up token and a number/surname that do not match: it reveals nothing else."""
+    return render(request, "certification/certificate_not_found.html", status=404)
+
+
+def _lookup_allowed(request) -> bool:
+    """A fixed one-minute window per client address, counted in the shared cache."""
+    window = int(time.time() // 60)
+    key = f"certificate-lookup:{request.META.get('REMOTE_ADDR', '')}:{window}"
+    cache.add(key, 0, timeout=90)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this is the first lookup of a new window.
+        cache.set(key, 1, timeout=90)
+        count = 1
+    return count <= LOOKUPS_PER_MINUTE
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_lookup(request):
+    form = CertificateLookupForm(request.POST or None)
+    if request.method == "POST":
+        if not _lookup_allowed(request):
+            return render(request, "certification/certificate_lookup_limited.html", status=429)
+        if form.is_valid():
+            certificate = find_certificate(form.cleaned_data["number"], form.cleaned_data["surname"])
+            if certificate is None:
+                return _not_found(request)
+            return redirect(certificate)
+    return render(request, "certification/certificate_lookup.html", {"form": form})
+
+
+def _verification_context(certificate: Certificate) -> dict:
+    status = certificate.status
+    return {
+        "certificate": certificate,
+        "status": status,
+        "title": CERTIFICATE_TITLE,
+        "issuing_body": ISSUING_BODY,
+        "is_valid": status == CertificateStatus.VALID,
+        "is_expired": status == CertificateStatus.EXPIRED,
+        "is_revoked": status == CertificateStatus.REVOKED,
+        "verification_url": verification_url(certificate),
+        "checked_at": timezone.now(),
+    }
+
+
+@never_cache
+@require_GET
+def verify(request, token: str):
+    certificate = certificate_for_token(token)
+    if certificate is None:
+        return _not_found(request)
+    return render(request, "certification/certificate_verify.html", _verification_context(certificate))
+
+
+@never_cache
+@require_GET
+def certificate_pdf(request, token: str):
+    """The PDF, only while the certificate is valid; rendered on the spot if the stored one is not current."""
+    certificate = certificate_for_token(token)
+    if certificate is None or certificate.status != CertificateStatus.VALID:
+        return _not_found(request)
+    filename = f"{certificate.number}.pdf"
+    if certificate.pdf_is_current:
+        try:
+            return FileResponse(certificate.pdf.open("rb"), content_type="application/pdf", filename=filename)
+        except OSError:
+            pass
+    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    return response
+
+
+@login_required
+def my_certificate(request):
+    certificate = current_certificate(request.user)
+    if certificate is None:
+        return render(
+            request,
+            "certification/certificate_none.html",
+            {"has_enrollments": Enrollment.objects.filter(trainee=request.user).exists()},
+        )
+    return render(
+        request,
+        "certification/my_certificate.html",
+        {
+            **_verification_context(certificate),
+            "history": certificate_history(certificate),
+            "linkedin_url": linkedin_add_url(certificate),
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_certificate_badge(request):
+    certificate = current_certificate(request.user)
+    if certificate is None:
+        raise Http404
+    response = JsonResponse(
+        open_badge_credential(certificate),
+        content_type="application/ld+json",
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{certificate.number}-open-badge.json"
+    )
+    return response
