@@ -132,22 +132,22 @@ def has_active_certificate(user: User) -> bool:
     )
 
 
-def practicum_enrollment(user: User) -> Enrollment | None:
-    """The enrollment that lets a trainee teach practicum courses now: training attended and over,
-    deadline not passed, no certificate yet."""
+def practicum_stage_enrollments() -> QuerySet[Enrollment]:
+    """Enrollments that let a trainee teach practicum courses today: accepted, training attended and
+    over, deadline not passed, no certificate yet."""
     today = timezone.localdate()
-    return (
-        Enrollment.objects.filter(
-            trainee=user,
-            status=Enrollment.Status.ACCEPTED,
-            training_attended=True,
-            training__ends_on__lte=today,
-            deadline__gte=today,
-            certificate__isnull=True,
-        )
-        .select_related("training")
-        .first()
+    return Enrollment.objects.filter(
+        status=Enrollment.Status.ACCEPTED,
+        training_attended=True,
+        training__ends_on__lte=today,
+        deadline__gte=today,
+        certificate__isnull=True,
     )
+
+
+def practicum_enrollment(user: User) -> Enrollment | None:
+    """The trainee's enrollment in the practicum stage, if any (see practicum_stage_enrollments)."""
+    return practicum_stage_enrollments().filter(trainee=user).select_related("training").first()
 
 
 def published_courses_of(holder: User) -> QuerySet[Course]:

@@ -1,7 +1,8 @@
 """Courses, sessions, babies and bookings in admin.
 
 Statuses with rules (course, session, booking) are read-only here: they change through the services
-(PRODUCT.md §7), and admin actions that call them come with the issues that build those services.
+(PRODUCT.md §7). The Publish and Cancel actions on courses live in instructors/admin.py, because
+publishing needs the certificate rule of a higher floor.
 Courses and bookings are not added here either: create_course and book_course own those writes.
 """
 

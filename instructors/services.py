@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import uuid
+import warnings
 from collections.abc import Iterable
+from io import BytesIO
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from certification.selectors import has_active_certificate, practicum_enrollment
-from classes.models import Booking, BookingNotice, Course
-from classes.services import CourseError, mark_course_published
+from classes.models import Booking, BookingNotice, Course, Venue
+from classes.services import (
+    CourseError,
+    SessionPlan,
+    create_course,
+    create_venue,
+    mark_course_published,
+    update_course,
+)
 from instructors.models import InstructorBackground, InstructorLanguage, InstructorProfile
 from notifications.services import queue_email
 
 DIGEST = InstructorProfile.NoticePreference.DAILY_DIGEST
+PHOTO_MAX_SIDE = 800
 
 
 class PublishingError(Exception):
     """A course that may not be published; the message is shown to the instructor."""
+
+
+class ProfileError(Exception):
+    """A profile change that cannot be made (a photo that cannot be read); shown to the instructor."""
 
 
 def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
@@ -44,21 +62,57 @@ def save_profile(
     offers_private_sessions: bool = False,
     notice_preference: str = InstructorProfile.NoticePreference.EACH,
     is_public: bool = True,
+    photo: File | None = None,
+    remove_photo: bool = False,
 ) -> InstructorProfile:
-    """Create or update an instructor's profile with its backgrounds and teaching languages."""
+    """Create or update an instructor's profile with its backgrounds and teaching languages.
+
+    A new photo is resized to at most 800 pixels a side and re-encoded as JPEG (which also drops its
+    metadata, such as where it was taken); the replaced file is deleted once the change commits.
+    Raises ProfileError for a photo that cannot be read. Queues nothing.
+    """
+    storage = InstructorProfile._meta.get_field("photo").storage
+    # Stored before the transaction, so that no lock is held while shared storage (S3) is written to.
+    stored = (
+        storage.save(f"instructors/photos/{uuid.uuid4().hex}.jpg", _resized_photo(photo)) if photo else ""
+    )
+    try:
+        profile = _save_profile(
+            user,
+            display_name=display_name,
+            bio=bio,
+            city=city,
+            country=country,
+            backgrounds=backgrounds,
+            languages=languages,
+            offers_private_sessions=offers_private_sessions,
+            notice_preference=notice_preference,
+            is_public=is_public,
+            photo_name=stored,
+            remove_photo=remove_photo,
+        )
+    except BaseException:
+        if stored:
+            storage.delete(stored)
+        raise
+    return profile
+
+
+def _save_profile(user: User, *, photo_name: str, remove_photo: bool, backgrounds, languages, **fields):
+    storage = InstructorProfile._meta.get_field("photo").storage
     with transaction.atomic():
         profile = InstructorProfile.objects.select_for_update().filter(user=user).first()
         if profile is None:
-            profile = InstructorProfile(user=user, slug=_unique_slug(display_name))
-        profile.display_name = display_name
-        profile.bio = bio
-        profile.city = city
-        profile.country = country
-        profile.offers_private_sessions = offers_private_sessions
-        profile.notice_preference = notice_preference
-        profile.is_public = is_public
+            profile = InstructorProfile(user=user, slug=_unique_slug(fields["display_name"]))
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        replaced = profile.photo.name if (photo_name or remove_photo) and profile.photo else ""
+        if photo_name or remove_photo:
+            profile.photo = photo_name
         profile.full_clean()
         profile.save()
+        if replaced:
+            transaction.on_commit(lambda: storage.delete(replaced))
         profile.backgrounds.all().delete()
         InstructorBackground.objects.bulk_create(
             InstructorBackground(profile=profile, background=code) for code in dict.fromkeys(backgrounds)
@@ -68,6 +122,78 @@ def save_profile(
             InstructorLanguage(profile=profile, language=code) for code in dict.fromkeys(languages)
         )
     return profile
+
+
+def _resized_photo(photo: File) -> ContentFile:
+    """The photo upright, at most PHOTO_MAX_SIDE pixels a side, as a JPEG on a white background."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            photo.seek(0)
+            with Image.open(photo) as opened:
+                image = ImageOps.exif_transpose(opened)
+                image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+                if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+                    rgba = image.convert("RGBA")
+                    image = Image.new("RGB", rgba.size, (255, 255, 255))
+                    image.paste(rgba, mask=rgba.getchannel("A"))
+                else:
+                    image = image.convert("RGB")
+                output = BytesIO()
+                image.save(output, format="JPEG", quality=85, optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ProfileError(_("This image has too many pixels to process safely.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ProfileError(_("This file is not a photo we can read.")) from None
+    return ContentFile(output.getvalue())
+
+
+def _course_error(error: ValidationError) -> CourseError:
+    return CourseError(" ".join(error.messages))
+
+
+def build_course(
+    instructor: User,
+    *,
+    plan: SessionPlan,
+    new_venue: dict | None = None,
+    **course_fields,
+) -> Course:
+    """Create a draft course from the course builder, with a new venue of the instructor's first when
+    they added one: both or neither.
+
+    Raises CourseError for anything classes.services.create_venue or create_course refuses (invalid
+    venue details, someone else's venue, sessions in the past or overlapping). Queues nothing.
+    """
+    with transaction.atomic():
+        if new_venue is not None:
+            try:
+                course_fields["venue"] = create_venue(instructor, **new_venue)
+            except ValidationError as error:
+                raise _course_error(error) from None
+        venue: Venue | None = course_fields.get("venue")
+        if venue is not None:
+            course_fields["time_zone"] = venue.time_zone
+        try:
+            return create_course(instructor, plan=plan, **course_fields)
+        except ValidationError as error:
+            raise _course_error(error) from None
+
+
+def edit_course(course: Course, *, actor: User, new_venue: dict | None = None, **changes) -> Course:
+    """Save the course form: a new venue of the course's instructor first, when one was added, then
+    classes.services.update_course, in one transaction.
+
+    Raises CourseError for what update_course refuses or invalid venue details. Queues what
+    update_course queues (offers to waiting families when places free up).
+    """
+    with transaction.atomic():
+        if new_venue is not None:
+            try:
+                changes["venue"] = create_venue(course.instructor, **new_venue)
+            except ValidationError as error:
+                raise _course_error(error) from None
+        return update_course(course, actor=actor, **changes)
 
 
 def publish_course(course: Course, *, actor: User) -> Course:

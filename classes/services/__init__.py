@@ -26,6 +26,18 @@ from classes.services.courses import (
 )
 from classes.services.errors import BookingError, CourseError
 from classes.services.reminders import queue_home_practice_guides, queue_session_reminders
+from classes.services.teaching import (
+    cancel_course,
+    cancel_session,
+    edit_session_topic,
+    edit_session_topics,
+    mark_attendance,
+    message_families,
+    move_session,
+    set_paid,
+    take_register,
+    update_course,
+)
 
 __all__ = [
     "MAX_WEEKS",
@@ -34,18 +46,28 @@ __all__ = [
     "SessionPlan",
     "book_course",
     "cancel_booking",
+    "cancel_course",
+    "cancel_session",
     "cancellation_deadline",
     "create_baby",
     "create_course",
     "create_venue",
+    "edit_session_topic",
+    "edit_session_topics",
     "expire_offers",
     "first_session",
+    "mark_attendance",
     "mark_course_published",
+    "message_families",
+    "move_session",
     "offer_deadline",
     "offer_free_places",
     "queue_home_practice_guides",
     "queue_session_reminders",
     "respond_to_offer",
+    "set_paid",
+    "take_register",
     "update_baby",
+    "update_course",
     "weekly_start_times",
 ]

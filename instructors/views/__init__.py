@@ -1,0 +1,45 @@
+"""Views of instructors: the public directory and profiles, and the /teach/ pages instructors work in."""
+
+from __future__ import annotations
+
+from instructors.views.courses import (
+    course_cancel,
+    course_create,
+    course_edit,
+    course_manage,
+    course_publish,
+    session_cancel,
+    session_move,
+    session_topics,
+)
+from instructors.views.families import (
+    booking_paid,
+    course_messages,
+    register_print,
+    roster,
+    roster_csv,
+    session_register,
+)
+from instructors.views.public import directory, profile_detail
+from instructors.views.teach import dashboard, profile_edit
+
+__all__ = [
+    "booking_paid",
+    "course_cancel",
+    "course_create",
+    "course_edit",
+    "course_manage",
+    "course_messages",
+    "course_publish",
+    "dashboard",
+    "directory",
+    "profile_detail",
+    "profile_edit",
+    "register_print",
+    "roster",
+    "roster_csv",
+    "session_cancel",
+    "session_move",
+    "session_register",
+    "session_topics",
+]

@@ -1,0 +1,187 @@
+"""Who is coming: the roster, its CSV export, the register per session and printable for the course,
+the paid mark, and messages to families."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from classes.models import Attendance, Booking, Session
+from classes.services import CourseError, message_families, set_paid, take_register
+from instructors import selectors
+from instructors.forms import MessageForm, PaidForm, RegisterForm
+from instructors.selectors import get_own_booking_or_404, get_own_course_or_404, get_own_session_or_404
+from instructors.views.access import teaching_required
+
+# Spreadsheet apps run a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@require_safe
+@teaching_required
+def roster(request, pk: int):
+    course = get_own_course_or_404(request.user, pk)
+    return render(request, "instructors/roster.html", {"course": course, "roster": selectors.roster(course)})
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+@require_safe
+@teaching_required
+def roster_csv(request, pk: int):
+    """The roster as a spreadsheet: one row per family, with the register marks per session."""
+    course = get_own_course_or_404(request.user, pk)
+    families = selectors.roster(course)
+    sessions = [s for s in families.sessions if s.status == Session.Status.SCHEDULED]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"roster-{course.slug or 'course'}-{course.pk}.csv"
+    )
+    # A byte-order mark, so that spreadsheet apps read accents in names correctly.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    age_date = families.age_session.starts_at.astimezone(course.zone).date() if families.age_session else None
+    writer.writerow(
+        [
+            _("Status"),
+            _("Waitlist position"),
+            _("Baby"),
+            _("Age in weeks on %(date)s") % {"date": age_date.isoformat() if age_date else "—"},
+            _("Parent"),
+            _("Email"),
+            _("Shared notes"),
+            _("Paid"),
+            *(
+                _("Week %(week)s (%(date)s)")
+                % {"week": s.week_number, "date": s.starts_at.astimezone(course.zone).date().isoformat()}
+                for s in sessions
+            ),
+        ]
+    )
+    labels = dict(Attendance.Status.choices)
+    for row in [*families.families, *families.offered, *families.waitlist]:
+        booking = row.booking
+        writer.writerow(
+            _cell(value)
+            for value in (
+                booking.get_status_display(),
+                booking.position_on_waitlist or "",
+                booking.baby.first_name if booking.baby else _("Deleted family"),
+                row.age_weeks if row.age_weeks is not None else "",
+                booking.parent.get_full_name() if booking.parent else "",
+                booking.parent.email if booking.parent else "",
+                row.notes,
+                _("yes") if booking.is_paid else _("no"),
+                *(labels.get(families.mark(booking, s), "") for s in sessions),
+            )
+        )
+    return response
+
+
+@require_safe
+@teaching_required
+def register_print(request, pk: int):
+    course = get_own_course_or_404(request.user, pk)
+    families = selectors.roster(course)
+    sessions = [s for s in families.sessions if s.status == Session.Status.SCHEDULED]
+    rows = [(row, [families.mark(row.booking, s) for s in sessions]) for row in families.families]
+    return render(
+        request,
+        "instructors/register_print.html",
+        {"course": course, "roster": families, "sessions": sessions, "rows": rows},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@teaching_required
+def session_register(request, pk: int):
+    session = get_own_session_or_404(request.user, pk)
+    course = get_own_course_or_404(request.user, session.course_id)
+    lines = selectors.register(session)
+    form = RegisterForm(request.POST or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            take_register(session, actor=request.user, marks=form.marks())
+        except CourseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The register for week %(week)s is saved.") % {"week": session.week_number}
+            )
+            return redirect("instructors:session_register", pk=session.pk)
+    sessions = list(course.sessions.filter(status=Session.Status.SCHEDULED).order_by("starts_at"))
+    index = next((i for i, s in enumerate(sessions) if s.pk == session.pk), None)
+    return render(
+        request,
+        "instructors/session_register.html",
+        {
+            "course": course,
+            "session": session,
+            "form": form,
+            "lines": list(
+                zip(lines, [form[f"booking_{line.row.booking.pk}"] for line in lines], strict=True)
+            ),
+            "previous": sessions[index - 1] if index else None,
+            "next": sessions[index + 1] if index is not None and index + 1 < len(sessions) else None,
+        },
+    )
+
+
+@require_POST
+@teaching_required
+def booking_paid(request, pk: int):
+    booking = get_own_booking_or_404(request.user, pk)
+    form = PaidForm(request.POST)
+    if form.is_valid():
+        try:
+            booking = set_paid(booking, actor=request.user, paid=form.cleaned_data["paid"])
+        except CourseError as error:
+            messages.error(request, str(error))
+        else:
+            name = booking.baby.first_name if booking.baby else _("Deleted family")
+            if booking.is_paid:
+                messages.success(request, _("%(baby)s’s family is marked as paid.") % {"baby": name})
+            else:
+                messages.success(request, _("%(baby)s’s family is marked as not paid.") % {"baby": name})
+    else:
+        messages.error(request, _("Choose paid or not paid."))
+    return redirect("instructors:roster", pk=booking.course_id)
+
+
+@require_http_methods(["GET", "POST"])
+@teaching_required
+def course_messages(request, pk: int):
+    course = get_own_course_or_404(request.user, pk)
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = message_families(course, actor=request.user, **form.cleaned_data)
+        except CourseError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Your message is on its way to %(count)s family.",
+                    "Your message is on its way to %(count)s families.",
+                    sent.recipients,
+                )
+                % {"count": sent.recipients},
+            )
+            return redirect("instructors:course_messages", pk=course.pk)
+    confirmed = Booking.objects.filter(course=course, status=Booking.Status.CONFIRMED).count()
+    return render(
+        request,
+        "instructors/course_messages.html",
+        {"course": course, "form": form, "sent": selectors.course_messages(course), "confirmed": confirmed},
+    )
