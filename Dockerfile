@@ -11,6 +11,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# GNU gettext compiles the translation catalogues (the .mo files are built, never committed).
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+
 # The lock first, so that a code change does not reinstall the dependencies.
 COPY requirements/run.lock requirements/run.lock
 RUN pip install -r requirements/run.lock
@@ -25,7 +28,8 @@ RUN mkdir -p "$VAR_DIR" "$MEDIA_ROOT" && chown app:app "$VAR_DIR" "$MEDIA_ROOT"
 # Hashed, compressed static files are part of the image, so every web replica serves the same manifest.
 # The key only satisfies the settings' production checks; nothing is signed at build time.
 RUN SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdef DEBUG=false VAR_DIR=/tmp/build-var \
-    python manage.py collectstatic --noinput && rm -rf /tmp/build-var
+    sh -c "python manage.py compilemessages --ignore=.venv && python manage.py collectstatic --noinput" \
+    && rm -rf /tmp/build-var
 
 USER app
 EXPOSE 8000

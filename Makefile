@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint fmt system-packages check-services migrations-check pytest messages bench clean
+.PHONY: run test lint fmt system-packages check-services migrations-check pytest messages makemessages bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -23,7 +23,7 @@ $(TEST_STAMP): requirements/test.lock | $(BIN)/python
 
 # Web, Celery worker and beat on embedded defaults (SQLite, filesystem broker) unless the env says otherwise.
 run: export DEBUG ?= true
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops web, worker and beat)"
@@ -48,8 +48,26 @@ fmt: $(TEST_STAMP)
 migrations-check: $(TEST_STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 
-pytest: $(TEST_STAMP)
+pytest: $(TEST_STAMP) messages
 	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
+
+# Translations (locale/README.md). The compiled catalogues (.mo) are build output and never committed:
+# compile ours only (not the virtualenv's); an up-to-date .mo is left alone.
+messages: $(RUN_STAMP)
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules
+
+# After changing user-facing text: refresh the Spanish catalogue, translate what is new, then `make messages`.
+makemessages: $(RUN_STAMP)
+	DEBUG=true $(BIN)/python manage.py makemessages -l es --add-location=file --no-obsolete \
+		--ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=test-artifacts --ignore=node_modules
+
+# Load, contention and delivery figures on a large bulk-inserted data set, in databases of its own:
+# writes bench/RESULTS.md (bench/run.py). Not part of `make test`; needs Postgres, Redis and wrk.
+bench: $(TEST_STAMP) check-services
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+		else echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; fi; }
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache

@@ -154,8 +154,10 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
         _qr(canvas, url, x=qr_x, y=72, size=qr_size)
         canvas.setFillColor(MUTED)
         canvas.setFont(fonts["sans"], 9)
-        canvas.drawRightString(qr_x - 10, 150, _("Scan to check that"))
-        canvas.drawRightString(qr_x - 10, 138, _("this certificate is current."))
+        # One sentence for the translator, printed as two lines beside the QR code.
+        scan_lines = _("Scan to check that\nthis certificate is current.").split("\n")
+        for index, line in enumerate(scan_lines[:2]):
+            canvas.drawRightString(qr_x - 10, 150 - 12 * index, line)
 
         canvas.setFont(fonts["sans"], 8.5)
         footer = _("Verify at %(url)s") % {"url": url}

@@ -100,7 +100,7 @@ class TaughtInFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         names = dict(TEACHING_LANGUAGES)
         codes = Course.objects.order_by("language").values_list("language", flat=True).distinct()
-        return [(code, names.get(code, code)) for code in codes]
+        return [(code, _(names.get(code, code))) for code in codes]
 
     def queryset(self, request, queryset):
         return queryset.filter(language=self.value()) if self.value() else queryset

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from classes.models import Course, Session
@@ -22,7 +23,8 @@ def session_uid(session: Session) -> str:
 
 
 def course_calendar(course: Course, sessions: list[Session], *, include_link: bool) -> bytes:
-    """The course's sessions as an .ics file; cancelled sessions stay in with STATUS:CANCELLED."""
+    """The course's sessions as an .ics file, in the active language; cancelled sessions stay in with
+    STATUS:CANCELLED."""
     calendar = Calendar()
     calendar.add("prodid", "-//Nurturing Touch//Courses//EN")
     calendar.add("version", "2.0")
@@ -33,7 +35,7 @@ def course_calendar(course: Course, sessions: list[Session], *, include_link: bo
     location = (
         f"{course.venue.name}, {course.venue.address}, {course.venue.city}"
         if course.venue_id
-        else (course.online_link if include_link and course.online_link else "Online")
+        else (course.online_link if include_link and course.online_link else _("Online"))
     )
     for session in sessions:
         event = Event()

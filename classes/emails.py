@@ -8,12 +8,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
 
 from classes.calendar import course_calendar
 from classes.curriculum import CUES, strokes_for
 from classes.models import Booking, CourseMessage, Session
 from notifications.models import OutgoingEmail
-from notifications.services import Attachment, queue_email
+from notifications.services import Attachment, language_for, queue_email
 
 OFFER_SALT = "classes.offer"
 
@@ -36,8 +37,14 @@ def _queue_to_parent(booking: Booking, template: str, key: str, **extra) -> None
     )
 
 
+def _calendar_for_parent(booking: Booking, sessions: list[Session], *, include_link: bool) -> bytes:
+    """The .ics in the parent's language (week topics, "Online"), whoever triggered the email."""
+    with translation.override(language_for(booking.parent)):
+        return course_calendar(booking.course, sessions, include_link=include_link)
+
+
 def calendar_attachment(booking: Booking, sessions: list[Session]) -> Attachment:
-    content = course_calendar(booking.course, sessions, include_link=True)
+    content = _calendar_for_parent(booking, sessions, include_link=True)
     return Attachment(
         filename=f"{booking.course.slug or 'course'}.ics", content=content, content_type="text/calendar"
     )
@@ -119,7 +126,8 @@ def queue_home_practice_guide(booking: Booking, session: Session) -> bool:
         context={
             "session": session,
             "strokes": strokes_for(session.curriculum),
-            "cues": [str(cue) for cue in CUES],
+            # Lazy: rendered inside the email's translation.override, in the parent's language.
+            "cues": list(CUES),
         },
     )
     return True
@@ -128,8 +136,8 @@ def queue_home_practice_guide(booking: Booking, session: Session) -> bool:
 def _updated_calendar(booking: Booking) -> Attachment:
     """The course's sessions as they stand now; the meeting link only for a confirmed place."""
     course = booking.course
-    content = course_calendar(
-        course,
+    content = _calendar_for_parent(
+        booking,
         list(course.sessions.order_by("starts_at")),
         include_link=booking.status == Booking.Status.CONFIRMED,
     )

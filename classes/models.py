@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from accounts.models import validate_time_zone
@@ -62,7 +63,8 @@ class Course(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
-        CANCELLED = "cancelled", _("Cancelled")
+        # Contexts: the word takes the gender of what it describes in other languages.
+        CANCELLED = "cancelled", pgettext_lazy("course status", "Cancelled")
 
     instructor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -151,7 +153,7 @@ class Session(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("session status", "Cancelled")
 
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions"
@@ -185,7 +187,7 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.course} — week {self.week_number}"
+        return _("%(course)s — week %(week)s") % {"course": self.course, "week": self.week_number}
 
     @property
     def ends_at(self):
@@ -250,7 +252,7 @@ class Booking(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("On the waitlist")
         OFFERED = "offered", _("Place offered")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("booking status", "Cancelled")
 
     class CancelReason(models.TextChoices):
         BY_PARENT = "by_parent", _("Cancelled by the parent")

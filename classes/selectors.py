@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import (
     Case,
     Count,
@@ -25,6 +32,80 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from classes.models import Booking, Course, Session
+
+logger = logging.getLogger(__name__)
+
+CATALOG_VERSION_KEY = "classes:catalog-version"
+
+
+def cache_is_shared() -> bool:
+    """Whether every process reads and writes the same cache (Redis). A per-process memory cache (`make run`
+    without REDIS_URL, the test suite) would keep pages that a bump in another process, a worker expiring
+    an offer or another web worker taking a booking, has made stale: there nothing is cached."""
+    return not isinstance(caches["default"], LocMemCache | DummyCache)
+
+
+def catalog_version() -> int | None:
+    """The generation of what the catalog and course pages show, read from the shared cache; None when
+    there is no shared cache or it cannot be reached, and then nothing is cached.
+
+    A cached page is stored under the generation read *before* its rows were read, and every change to
+    what these pages show bumps the generation after it commits, so no visitor is served a page older
+    than the last committed change (places left stay exact).
+    """
+    if not cache_is_shared():
+        return None
+    try:
+        version = cache.get(CATALOG_VERSION_KEY)
+        if version is None:
+            # A lost generation (evicted, or the first read) restarts from a number no earlier generation
+            # used, so pages cached before it can never be taken as current.
+            cache.add(CATALOG_VERSION_KEY, time.time_ns(), timeout=None)
+            version = cache.get(CATALOG_VERSION_KEY)
+    except Exception:
+        logger.warning("Catalog cache unreachable; pages are read from the database.", exc_info=True)
+        return None
+    return version
+
+
+def cached_for_catalog_version(key: str) -> tuple[int | None, Any]:
+    """The catalog version and the value cached under `key` if it was stored for that version (else None),
+    read in one round trip; the version is None when nothing may be cached."""
+    if not cache_is_shared():
+        return None, None
+    try:
+        found = cache.get_many([CATALOG_VERSION_KEY, key])
+    except Exception:
+        logger.warning("Catalog cache unreachable; pages are read from the database.", exc_info=True)
+        return None, None
+    version = found.get(CATALOG_VERSION_KEY)
+    if version is None:
+        return catalog_version(), None
+    stored_version, value = found.get(key, (None, None))
+    return version, value if stored_version == version else None
+
+
+def cache_for_catalog_version(key: str, value: Any, *, version: int, seconds: int) -> None:
+    """Keep `value` under `key` for this catalog version (read it with cached_for_catalog_version)."""
+    try:
+        cache.set(key, (version, value), timeout=seconds)
+    except Exception:
+        logger.warning("Catalog cache unreachable; nothing kept.", exc_info=True)
+
+
+def bump_catalog_version() -> None:
+    """Make every cached catalog and course page stale. Services that change availability, a course or
+    its sessions call it on commit: ``transaction.on_commit(bump_catalog_version)``. Never raises, so that
+    a cache outage cannot turn a committed booking into an error page."""
+    if not cache_is_shared():
+        return
+    try:
+        try:
+            cache.incr(CATALOG_VERSION_KEY)
+        except ValueError:
+            cache.add(CATALOG_VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:
+        logger.error("Could not bump the catalog version; cached pages may lag.", exc_info=True)
 
 
 def places_taken_subquery():
@@ -55,23 +136,48 @@ def waitlist_length_subquery():
     )
 
 
+def first_session_subquery():
+    """The start of the outer course's first scheduled session (an index lookup per course)."""
+    return Subquery(
+        Session.objects.filter(course=OuterRef("pk"), status=Session.Status.SCHEDULED)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+
+
 def with_availability(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate ``places_taken``, ``places_left`` and ``first_session_at``, without grouping the courses
+    (a GROUP BY over every selected column made a page of twelve courses cost more to plan than to run)."""
     return courses.annotate(
         places_taken=places_taken_subquery(),
         places_left=F("capacity") - places_taken_subquery(),
-        first_session_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED)),
+        first_session_at=first_session_subquery(),
     )
+
+
+def courses_for_cards(pks: Sequence[int]) -> list[Course]:
+    """The courses with these ids, in this order, as course cards show them: with availability, the first
+    session, venue and instructor's profile (one query for any number)."""
+    courses = with_availability(Course.objects.filter(pk__in=pks)).select_related(
+        "venue", "instructor", "instructor__instructor_profile"
+    )
+    by_pk = {course.pk: course for course in courses}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def upcoming_courses(*, limit: int | None = None) -> list[Course]:
     """Published courses whose first session is still ahead, soonest first."""
-    courses = (
-        with_availability(Course.objects.published())
-        .filter(first_session_at__gt=timezone.now())
-        .select_related("venue", "instructor", "instructor__instructor_profile")
-        .order_by("first_session_at", "pk")
+    upcoming = catalog_course_ids()
+    return courses_for_cards(upcoming[:limit] if limit else upcoming)
+
+
+def first_session_start(course_id: int) -> datetime | None:
+    return (
+        Session.objects.filter(course_id=course_id, status=Session.Status.SCHEDULED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
     )
-    return list(courses[:limit] if limit else courses)
 
 
 def course_for_page(pk: int) -> Course | None:
@@ -146,7 +252,7 @@ class DaysSince(Func):
         return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)", (*later_params, *earlier_params)
 
 
-def catalog_courses(
+def catalog_course_ids(
     *,
     city: str = "",
     format: str = "",
@@ -154,8 +260,12 @@ def catalog_courses(
     starts_from: date | None = None,
     starts_to: date | None = None,
     baby_born: date | None = None,
-) -> QuerySet[Course]:
-    """Published courses whose first session is ahead, soonest first, narrowed by the catalog's filters.
+) -> list[int]:
+    """Ids of the published courses whose first session is ahead, soonest first, narrowed by the catalog's
+    filters; ``courses_for_cards`` then reads the page shown.
+
+    One query grouped by course over the sessions and returning ids only, so a catalog of thousands of
+    courses is not sorted with every column and availability subquery of each (bench/RESULTS.md).
 
     A city matches venues in it and, unless the parent asked for courses at a venue only, online courses
     too (they are near everyone). Dates are the first session's date in the course's own time zone. A
@@ -163,10 +273,12 @@ def catalog_courses(
     ``classes.services.book_course`` counts it: whole weeks on the local date of the first session.
     """
     courses = (
-        with_availability(Course.objects.published())
+        Course.objects.published()
+        .annotate(
+            first_session_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED))
+        )
         .alias(first_session_date=LocalDate(F("first_session_at"), F("time_zone")))
         .filter(first_session_at__gt=timezone.now())
-        .select_related("venue", "instructor", "instructor__instructor_profile")
         .order_by("first_session_at", "pk")
     )
     if format:
@@ -187,7 +299,7 @@ def catalog_courses(
             baby_age_days__gte=F("min_age_weeks") * 7,
             baby_age_days__lt=(F("max_age_weeks") + 1) * 7,
         )
-    return courses
+    return list(courses.values_list("pk", flat=True))
 
 
 def catalog_languages() -> list[str]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,12 +11,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from psycopg.errors import LockNotAvailable
 
 from classes import services
 from classes.calendar import course_calendar
@@ -24,16 +33,32 @@ from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
 from classes.selectors import (
     bookings_of_parent,
+    cache_for_catalog_version,
+    cached_for_catalog_version,
     cancellation_deadline_of,
-    catalog_courses,
+    catalog_course_ids,
     catalog_languages,
     course_for_page,
+    courses_for_cards,
+    first_session_start,
     live_bookings_on,
     waitlist_position,
 )
 from classes.services import BookingError
 
 CATALOG_PAGE_SIZE = 12
+# What a parent reads when the course stayed locked longer than DB_LOCK_TIMEOUT_MS: nothing changed, and
+# pressing the button again is the right thing to do.
+BUSY_MESSAGE = gettext_lazy("Many parents are booking right now — please try again.")
+# The longest a signed-out visitor's catalog or course page is kept. Changes that matter bump the catalog
+# version at once (classes.selectors.bump_catalog_version); this bounds what a missed bump could cost.
+VISITOR_PAGE_SECONDS = 60
+
+
+def lock_wait_ran_out(error: OperationalError) -> bool:
+    """Whether the database gave up waiting for a lock (Postgres lock_timeout, set from DB_LOCK_TIMEOUT_MS),
+    as when many parents book the same course at once; any other database error is not ours to explain."""
+    return isinstance(error.__cause__, LockNotAvailable)
 
 
 def _today(user) -> date:
@@ -47,22 +72,84 @@ def _has_verified_email(user) -> bool:
 
 
 def _safe_next(request) -> str:
+    """Where to go back to: a path on this site, or nothing. (redirect() would take any other word for
+    the name of a view, and fail on it.)"""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
+    allowed = target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed else ""
 
 
+def _csrf_placeholder() -> str:
+    # Derived from SECRET_KEY, so every process agrees on it and no course title can contain it.
+    return "csrf-" + salted_hmac("classes.visitor-page", "csrf-placeholder").hexdigest()
+
+
+class VisitorPage:
+    """The catalog and course pages as a signed-out visitor sees them, kept in the shared cache.
+
+    The page is the same for every signed-out visitor with the same language and URL, except for the
+    CSRF token of the language switcher: it is rendered with a placeholder that each response replaces
+    with the visitor's own token. Signed-in people, visitors with a message to show and anything but GET
+    are rendered as usual. A kept page is served only while the catalog version it was rendered under is
+    current, and every change to what these pages show bumps that version after commit, so places left
+    are never stale; `fresh_until` ends it when the page would change by the clock alone (a course
+    starting, its waitlist closing).
+    """
+
+    def __init__(self, request, name: str) -> None:
+        self.request = request
+        self.key = self.version = None
+        if request.method != "GET" or request.user.is_authenticated or messages.get_messages(request):
+            return
+        parts = [
+            name,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            request.get_full_path(),
+        ]
+        self.key = "classes:visitor-page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def cached(self) -> HttpResponse | None:
+        if self.key is None:
+            return None
+        self.version, html = cached_for_catalog_version(self.key)
+        return None if html is None else self._response(html)
+
+    def render(
+        self, template: str, context: dict, *, fresh_until: Callable[[], datetime | None]
+    ) -> HttpResponse:
+        """Render the page; keep it for visitors until `fresh_until()` (read only when it is kept)."""
+        if self.version is None:
+            return render(self.request, template, context)
+        html = render_to_string(template, {**context, "csrf_token": _csrf_placeholder()}, self.request)
+        seconds = VISITOR_PAGE_SECONDS
+        if (until := fresh_until()) is not None:
+            seconds = min(seconds, int((until - timezone.now()).total_seconds()))
+        if seconds > 0:
+            cache_for_catalog_version(self.key, html, version=self.version, seconds=seconds)
+        return self._response(html)
+
+    def _response(self, html: str) -> HttpResponse:
+        return HttpResponse(html.replace(escape(_csrf_placeholder()), get_token(self.request)))
+
+
 def catalog(request):
+    page_cache = VisitorPage(request, "catalog")
+    if cached := page_cache.cached():
+        return cached
     form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
     form.is_valid()
     filters = form.filters()
-    page = Paginator(catalog_courses(**filters), CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
+    course_ids = catalog_course_ids(**filters)
+    page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = courses_for_cards(page.object_list)
+    return page_cache.render(
         "classes/course_list.html",
         {"form": form, "page": page, "courses": page.object_list, "filtered": bool(filters)},
+        # Soonest first: the first course listed is the next to start, and so to drop off the list.
+        fresh_until=lambda: first_session_start(course_ids[0]) if course_ids else None,
     )
 
 
@@ -140,16 +227,28 @@ def _booking_panel(request, course: Course, *, now: datetime) -> dict:
     return panel
 
 
+def _next_change(course: Course, *, now: datetime) -> datetime | None:
+    """When the course page would next change by the clock alone: its waitlist closing, its start."""
+    if course.first_session_at is None:
+        return None
+    closing = course.first_session_at - timedelta(hours=settings.WAITLIST_OFFER_CLOSE_HOURS)
+    return next((moment for moment in (closing, course.first_session_at) if moment > now), None)
+
+
 def course_detail(request, pk: int, slug: str):
+    page_cache = VisitorPage(request, "course")
+    if cached := page_cache.cached():
+        return cached
     course = course_for_page(pk)
     if course is None:
         raise Http404
     if slug != course.slug:
         return redirect(course, permanent=True)
-    return render(
-        request,
+    now = timezone.now()
+    return page_cache.render(
         "classes/course_detail.html",
-        {"course": course, **_booking_panel(request, course, now=timezone.now())},
+        {"course": course, **_booking_panel(request, course, now=now)},
+        fresh_until=lambda: _next_change(course, now=now),
     )
 
 
@@ -169,13 +268,27 @@ def book(request, pk: int):
         return redirect(course)
     form = BookingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose which baby to book for."))
-        return redirect(course)
+        # Said next to the choice of baby on the course page, as every form's errors are (PRODUCT.md §6).
+        shown = course_for_page(course.pk)
+        return render(
+            request,
+            "classes/course_detail.html",
+            {
+                "course": shown,
+                **_booking_panel(request, shown, now=timezone.now()),
+                "booking_error": _("Choose which baby to book for."),
+            },
+        )
     baby = get_object_or_404(Baby, pk=form.cleaned_data["baby"], parent=request.user)
     try:
         booking = services.book_course(course, parent=request.user, baby=baby)
     except BookingError as error:
         messages.error(request, str(error))
+        return redirect(course)
+    except OperationalError as error:
+        if not lock_wait_ran_out(error):
+            raise
+        messages.error(request, BUSY_MESSAGE)
         return redirect(course)
     names = {"baby": baby.first_name, "course": course.title}
     if booking.status == Booking.Status.CONFIRMED:
@@ -220,12 +333,21 @@ def offer_respond(request, token: str):
         and offer_version(booking) == version
         and booking.offer_expires_at > timezone.now()
     )
+    choice = request.POST.get("choice")
+    if request.method == "POST" and is_open and choice not in ("accept", "decline"):
+        # Only the page's two buttons answer an offer: a post without either changes nothing.
+        messages.error(request, _("Choose whether to accept or decline the place."))
+        return redirect("classes:offer_respond", token=token)
     if request.method == "POST" and is_open:
-        accept = request.POST.get("choice") == "accept"
+        accept = choice == "accept"
         try:
             services.respond_to_offer(booking, accept=accept, offer_version=version)
         except BookingError as error:
             messages.error(request, str(error))
+        except OperationalError as error:
+            if not lock_wait_ran_out(error):
+                raise
+            messages.error(request, BUSY_MESSAGE)
         else:
             if accept:
                 messages.success(request, _("The place is yours. See you at the first session!"))
@@ -299,6 +421,11 @@ def booking_cancel(request, pk: int):
         services.cancel_booking(booking, by=request.user)
     except BookingError as error:
         messages.error(request, str(error))
+        return redirect("classes:my_bookings")
+    except OperationalError as error:
+        if not lock_wait_ran_out(error):
+            raise
+        messages.error(request, BUSY_MESSAGE)
         return redirect("classes:my_bookings")
     names = {"baby": booking.baby.first_name if booking.baby_id else "", "course": booking.course.title}
     if status == Booking.Status.WAITLISTED:

@@ -170,7 +170,8 @@ ACCOUNT_RATE_LIMITS = {
 # Languages: every user-facing string is translatable; English and Spanish ship.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/_packages words some of Django's and allauth's own messages our way (tú, not usted).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "_packages"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

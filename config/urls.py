@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from config import views
 
 admin.site.site_header = "Nurturing Touch"
-admin.site.site_title = "Nurturing Touch admin"
+admin.site.site_title = _("Nurturing Touch admin")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -59,7 +59,7 @@ def test_pdf_is_one_a4_landscape_page_with_title_and_language_metadata(certifica
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (842, 595)
-    assert reader.metadata.title == "Certified Infant Massage Instructor — Łucja Núñez-O'Brien"
+    assert reader.metadata.title == "Instructor/a Certificado/a de Masaje Infantil — Łucja Núñez-O'Brien"
     assert reader.trailer["/Root"]["/Lang"] == "es"
 
 

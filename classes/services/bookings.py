@@ -1,4 +1,8 @@
-"""Bookings and the waitlist: capacity under a course lock, cancellations, offers that hold a place."""
+"""Bookings and the waitlist: capacity under a course lock, cancellations, offers that hold a place.
+
+Each change bumps the catalog version once it commits, so the cached catalog and course pages show
+places left at once (classes.selectors.bump_catalog_version).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes import emails
 from classes.models import Baby, Booking, BookingNotice, Course
-from classes.selectors import cancellation_deadline_from, waitlist_position
+from classes.selectors import bump_catalog_version, cancellation_deadline_from, waitlist_position
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
 
@@ -63,6 +67,7 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
             )
             emails.queue_booking_waitlisted(booking, position=waitlist_position(booking))
             _notice(booking, BookingNotice.Kind.JOINED_WAITLIST)
+        transaction.on_commit(bump_catalog_version)
     return booking
 
 
@@ -108,6 +113,7 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
         emails.queue_booking_cancelled(booking)
         if frees_place:
             offer_free_places(course)
+        transaction.on_commit(bump_catalog_version)
     return booking
 
 
@@ -193,6 +199,7 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
             _cancel(booking, Booking.CancelReason.OFFER_DECLINED)
             emails.queue_booking_cancelled(booking)
             offer_free_places(course)
+        transaction.on_commit(bump_catalog_version)
     return booking
 
 
@@ -219,4 +226,5 @@ def expire_offers() -> int:
                 _notice(booking, BookingNotice.Kind.OFFER_EXPIRED)
                 expired += 1
             offer_free_places(course)
+            transaction.on_commit(bump_catalog_version)
     return expired

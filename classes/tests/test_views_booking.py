@@ -293,13 +293,19 @@ class TestBooking:
         assert client.post(book_url(course), {"baby": own_baby.pk}).status_code == 302
         assert Booking.objects.get().baby == own_baby
 
-    def test_no_baby_chosen_gets_a_message(self, client, parent):
+    def test_no_baby_chosen_is_said_next_to_the_choice_and_books_nothing(self, client, parent):
         course = course_with_sessions()
+        baby_of(parent)
         client.force_login(parent)
 
-        response = client.post(book_url(course), {}, follow=True)
+        response = client.post(book_url(course), {})
 
-        assert messages_of(response) == ["Choose which baby to book for."]
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert 'aria-describedby="book-baby_error"' in page
+        error = '<ul class="errorlist" id="book-baby_error"><li>Choose which baby to book for.</li></ul>'
+        assert error in page
+        assert not Booking.objects.exists()
 
     def test_a_parent_whose_email_is_not_confirmed_cannot_book(self, client):
         unverified = UserFactory()

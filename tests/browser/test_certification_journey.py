@@ -17,7 +17,7 @@ from certification import tasks
 from certification.models import Certificate, Enrollment
 from certification.tests.factories import TrainingCourseFactory, practicum_course
 from notifications.models import OutgoingEmail
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_accessible, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,8 +60,11 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     sign_in(page, live_server.url, trainee.email)
     page.goto(f"{live_server.url}/training/")
     assert "Instructor training — Madrid" in page.content()
+    assert_accessible(page, "certification-trainings")
     screenshot(page, "certification-trainings")
     page.get_by_role("link", name="Apply").click()
+    page.wait_for_url(re.compile(r"/apply/$"))
+    assert_accessible(page, "certification-apply")
     page.get_by_label("Your professional background").select_option("Midwife")
     page.get_by_label("Your experience with babies and families").fill("Twelve years on a maternity ward.")
     page.get_by_label("Why do you want to teach infant massage?").fill("Parents ask me how to soothe babies.")
@@ -98,6 +101,7 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     page.goto(f"{live_server.url}/training/progress/")
     assert "5 of 5 families completed." in page.content()
     assert "the association will issue your certificate shortly" in page.content()
+    assert_accessible(page, "certification-progress")
     screenshot(page, "certification-progress")
 
     desk.goto(f"{live_server.url}/admin/certification/enrollment/")
@@ -120,10 +124,12 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     page.goto(f"{live_server.url}/teach/certificate/")
     assert certificate.number in page.content()
     assert "VALID" in page.locator("#certificate-status").inner_text()
+    assert_accessible(page, "certification-my-certificate")
     screenshot(page, "certification-my-certificate")
 
     # Anyone can look it up by number and surname, or scan the QR code, and see it is valid.
     page.goto(f"{live_server.url}/certificates/verify/")
+    assert_accessible(page, "certification-verify-lookup")
     page.get_by_label("Certificate number").fill(certificate.number.lower())
     page.get_by_label("Holder's surname").fill("EVANS")
     page.get_by_role("button", name="Check this certificate").click()
@@ -132,6 +138,7 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     status = page.locator("#certificate-status")
     assert "VALID" in status.inner_text()
     assert page.get_by_role("link", name="Download the certificate (PDF)").count() == 1
+    assert_accessible(page, "certification-verify-valid")
     screenshot(page, "certification-verify-valid")
 
     # An admin revokes it through the admin form; the internal reason stays internal.
@@ -150,4 +157,5 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     assert "Revoked for a breach of the association's code of ethics." in status_text
     assert "Complaint 2026-14" not in page.content()
     assert page.get_by_role("link", name="Download the certificate (PDF)").count() == 0
+    assert_accessible(page, "certification-verify-revoked")
     screenshot(page, "certification-verify-revoked")

@@ -22,7 +22,7 @@ from instructors.tests.factories import (
     InstructorProfileFactory,
 )
 from notifications.models import OutgoingEmail
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_accessible, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,6 +87,7 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     page.get_by_label("Date of the first session").fill(first_day.isoformat())
     page.get_by_label("Start time").fill("18:00")
     assert page.get_by_label("Number of weekly sessions").input_value() == "5"
+    assert_accessible(page, "teach-course-builder")
     screenshot(page, "teach-course-builder")
     page.get_by_role("button", name="Create the draft course").click()
     page.wait_for_url(re.compile(r"/teach/courses/\d+/$"))
@@ -119,6 +120,7 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     row = page.get_by_role("row", name=re.compile("Oliver"))
     assert "Alice Alvarez" in row.inner_text()
     assert f"{age} weeks" in row.inner_text()
+    assert_accessible(page, "teach-roster")
     screenshot(page, "teach-roster")
 
     # She takes the register of week 1: Oliver was there.
@@ -129,6 +131,7 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     page.wait_for_load_state()
     assert "The register for week 1 is saved." in page.content()
     assert Attendance.objects.get(booking=booking, session=first).status == Attendance.Status.PRESENT
+    assert_accessible(page, "teach-register")
     screenshot(page, "teach-register")
 
     # She moves week 2 to the next evening at 19:30; Alice is emailed once.
@@ -156,6 +159,7 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     page.get_by_role("button", name="Send to every family").click()
     page.wait_for_load_state()
     assert OutgoingEmail.objects.filter(to_email=parent.email, template="instructor_message").count() == 1
+    assert_accessible(page, "teach-messages")
     screenshot(page, "teach-messages")
     page.get_by_role("navigation", name="This course").get_by_role("link", name="Register").click()
     page.emulate_media(media="print")
@@ -163,19 +167,23 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     page.emulate_media(media="screen")
 
     page.goto(f"{live_server.url}/teach/")
+    assert_accessible(page, "teach-dashboard")
     screenshot(page, "teach-dashboard")
 
     # Families find her in the directory.
     page.goto(f"{live_server.url}/instructors/")
     assert page.get_by_role("link", name="Carol Castro").is_visible()
+    assert_accessible(page, "instructors-directory")
     screenshot(page, "instructors-directory")
     page.get_by_role("link", name="Carol Castro").click()
     page.wait_for_load_state()
     assert "Baby massage in Chamberí" in page.content()
+    assert_accessible(page, "instructor-profile")
     screenshot(page, "instructor-profile")
     context.close()
 
     # Parents look for instructors on their phones.
     phone_page.goto(f"{live_server.url}/instructors/?country=ES")
     assert phone_page.get_by_role("link", name="Dave Dunn").is_visible()
+    assert_accessible(phone_page, "instructors-directory-phone")
     screenshot(phone_page, "instructors-directory-phone")

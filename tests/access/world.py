@@ -1,0 +1,153 @@
+"""A small, real world for the access sweep and the accessibility audit: every object a URL can name,
+owned by someone, made through the services as people would make them.
+
+Alice (parent) has Oliver booked on Carol's course, Ivy offered a place on Carol's full course and Maya
+not booked yet. Carol (instructor) is certified with a public profile, a published course, a full one and
+a draft. Bob (another parent) has his own baby booked on Dave's course; Dave (another instructor) is
+certified too. Erin (trainee) has applied for a training. Nobody outside that family or that course has
+any reason to see Oliver, Carol's draft or Erin's application.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import User
+from certification.models import Certificate, Enrollment, TrainingCourse
+from certification.tests.factories import CertificateFactory, EnrollmentFactory, TrainingCourseFactory
+from classes.models import Baby, Booking, Course, Session
+from classes.services import (
+    SessionPlan,
+    book_course,
+    cancel_booking,
+    create_baby,
+    create_course,
+    create_venue,
+    mark_course_published,
+)
+from instructors.models import InstructorProfile
+from instructors.services import save_profile
+
+# What only the owner may see: none of these may appear on a page someone else gets.
+ALICE_BABY = "Oliver"
+ALICE_NOTES = "Born three weeks early; loves the hug-and-glide."
+CAROL_DRAFT = "Carol's draft: Sunday mornings"
+CAROL_BIO = "Midwife in Chamberí since 2012, mother of two."
+ERIN_EXPERIENCE = "Eleven years on the neonatal ward at Hospital La Paz."
+
+
+@dataclass(frozen=True)
+class World:
+    parent: User
+    other_parent: User
+    instructor: User
+    other_instructor: User
+    trainee: User
+    course: Course
+    full_course: Course
+    draft: Course
+    other_course: Course
+    session: Session
+    booking: Booking
+    offered: Booking
+    baby: Baby
+    unbooked_baby: Baby
+    profile: InstructorProfile
+    certificate: Certificate
+    other_certificate: Certificate
+    training: TrainingCourse
+    enrollment: Enrollment
+
+
+def make_course(instructor: User, *, title: str, days_ahead: int, capacity: int = 6, publish=True) -> Course:
+    """A five-week course at the instructor's venue in Madrid, sessions at 18:00 local time."""
+    venue = instructor.venues.first() or create_venue(
+        instructor,
+        name=f"Casa Nido ({instructor.full_name})",
+        address="Calle Mayor 3",
+        city="Madrid",
+        country="ES",
+        time_zone="Europe/Madrid",
+    )
+    first = datetime.combine(timezone.localdate() + timedelta(days=days_ahead), datetime.min.time())
+    course = create_course(
+        instructor,
+        title=title,
+        description="Five gentle weeks for parents and babies.",
+        plan=SessionPlan(first_local=first.replace(hour=18), weeks=5, duration_minutes=75),
+        time_zone="Europe/Madrid",
+        venue=venue,
+        capacity=capacity,
+        price=Decimal("90"),
+        min_age_weeks=0,
+        max_age_weeks=52,
+    )
+    return mark_course_published(course) if publish else course
+
+
+def add_baby(parent: User, first_name: str, *, weeks_old: int = 7, notes: str = "") -> Baby:
+    return create_baby(
+        parent,
+        first_name=first_name,
+        date_of_birth=timezone.localdate() - timedelta(weeks=weeks_old),
+        notes=notes,
+        notes_consent=bool(notes),
+    )
+
+
+def build_world(
+    *, parent: User, other_parent: User, instructor: User, other_instructor: User, trainee: User
+) -> World:
+    certificate = CertificateFactory(holder=instructor)
+    other_certificate = CertificateFactory(holder=other_instructor)
+    profile = save_profile(
+        instructor, display_name=instructor.full_name, bio=CAROL_BIO, city="Madrid", country="ES"
+    )
+    save_profile(other_instructor, display_name=other_instructor.full_name, city="Sevilla", country="ES")
+
+    course = make_course(instructor, title="Baby massage in Chamberí", days_ahead=10)
+    full_course = make_course(instructor, title="Baby massage, Thursday mornings", days_ahead=13, capacity=1)
+    draft = make_course(instructor, title=CAROL_DRAFT, days_ahead=45, publish=False)
+    other_course = make_course(other_instructor, title="Masaje infantil en Triana", days_ahead=11)
+
+    baby = add_baby(parent, ALICE_BABY, notes=ALICE_NOTES)
+    booking = book_course(course, parent=parent, baby=baby)
+    unbooked_baby = add_baby(parent, "Maya", weeks_old=5)
+
+    # Ivy waits for Carol's full course; the family holding the place cancels, and the place is offered.
+    holder = User.objects.create_user(email="fay@example.org", password=None, full_name="Fay Flores")
+    holding = book_course(full_course, parent=holder, baby=add_baby(holder, "Hugo"))
+    waiting = book_course(full_course, parent=parent, baby=add_baby(parent, "Ivy", weeks_old=9))
+    cancel_booking(holding, by=holder)
+    offered = Booking.objects.get(pk=waiting.pk)
+    assert offered.status == Booking.Status.OFFERED
+
+    book_course(other_course, parent=other_parent, baby=add_baby(other_parent, "Leo"))
+
+    training = TrainingCourseFactory(title="Instructor training — Madrid, spring")
+    enrollment = EnrollmentFactory(trainee=trainee, training=training, experience=ERIN_EXPERIENCE)
+    return World(
+        parent=parent,
+        other_parent=other_parent,
+        instructor=instructor,
+        other_instructor=other_instructor,
+        trainee=trainee,
+        course=course,
+        full_course=full_course,
+        draft=draft,
+        other_course=other_course,
+        session=course.sessions.order_by("starts_at").first(),
+        booking=booking,
+        offered=offered,
+        baby=baby,
+        unbooked_baby=unbooked_baby,
+        profile=profile,
+        certificate=certificate,
+        other_certificate=other_certificate,
+        training=training,
+        enrollment=enrollment,
+    )
