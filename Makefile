@@ -46,7 +46,8 @@ fmt: $(TEST_STAMP)
 	$(BIN)/ruff format .
 
 migrations-check: $(TEST_STAMP)
-	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
+	# Models against migration files only: no database needed (a throwaway SQLite under var/).
+	DEBUG=true DATABASE_URL= VAR_DIR=var/migrations-check $(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: $(TEST_STAMP) messages
 	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)

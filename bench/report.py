@@ -343,10 +343,14 @@ Measured while building this bench, on the same machine and data (in-process, Dj
 
 What limits P1 on this machine: a kept page still pays for the middleware, a Redis round trip and a
 fresh CSRF token (64 `os.urandom`-backed choices for a visitor without a cookie) on two CPUs shared
-with wrk, Redis and Postgres. What limits P3: every booking on one course is serialized by the course
-row lock (correctly), and inside it the service renders and stores two emails (confirmation with its
-.ics, or waitlist) and a notice: ~12–15 ms a booking in-process, ~25–30 ms over HTTP with two sync
-workers, so the hundredth parent waits for ninety-nine bookings."""
+with wrk, Redis and Postgres. When other work runs on the machine (a load average above its two CPUs),
+the bare view itself swings threefold between the start and the end of one round, and every ratio with
+it: read the rounds, not only the median.
+
+What limits P3: every booking on one course is serialized by the course row lock (correctly), and
+inside it the service renders and stores two emails (confirmation with its .ics, or waitlist) and a
+notice: ~12–15 ms a booking in-process, ~25–35 ms over HTTP with two sync workers, so the hundredth
+parent waits for ninety-nine bookings."""
 
 
 FINDINGS = """## Findings for other parts of the code
@@ -364,6 +368,17 @@ FINDINGS = """## Findings for other parts of the code
   storing the confirmation (with its .ics) or the waitlist email, and the instructor's notice. Rendering
   the two possible emails before taking the lock, or rendering after commit from the committed row (the
   outbox would store the rendered email a moment later), would shorten the lock.
+- **Cached pages stay exact only if every change to what they show bumps the catalog version.** The
+  booking services do (`classes/services/bookings.py`). Still to add, `transaction.on_commit(
+  bump_catalog_version)` inside the transaction of: `mark_course_published`
+  (`classes/services/courses.py`); `update_course` (capacity, title, description), `move_session`,
+  `cancel_session`, `cancel_course`, `edit_session_topic(s)` (`classes/services/teaching.py`);
+  `save_profile` (`instructors/services.py`: the name and bio on cards and course pages). Until then such
+  a change reaches signed-out visitors within `VISITOR_PAGE_SECONDS` (60 s).
+- **The catalog for signed-in parents is not cached** and renders twelve cards per request (P1's
+  signed-in row). A `{% cache %}` fragment around the card grid in `templates/classes/course_list.html`,
+  keyed by the catalog version, the language and the course ids of the page, would share the rendering
+  between everyone.
 - **Django's Redis cache builds a redis-py client per call**, which costs about as much as the network
   round trip; a project cache backend that keeps one client per connection pool would help every cache
   read (rate limits included)."""
@@ -373,7 +388,7 @@ HOW_TO_RUN = """## How to run it
 
 `make bench` installs the test tools, checks that Postgres and Redis answer and that wrk is installed
 (it installs it with apt-get when run as root), then runs `python -m bench.run`, which takes about ten
-minutes and:
+minutes on a quiet two-CPU machine (longer when it is shared; P4 is most of it) and:
 
 1. drops and creates the databases `nurturing_touch_bench` and `nurturing_touch_bench_small` (the latter is
    dropped again at the end), migrates, and runs `collectstatic` into `var/bench/`;
@@ -389,4 +404,4 @@ minutes and:
 Redis is the shared server: the cache and the broker queues of a run live under its own key prefix in
 database 11 and only those keys are deleted afterwards. Settings: `BENCH_POSTGRES`
 (`postgres://postgres@127.0.0.1:5432`), `BENCH_DATABASE`, `BENCH_REDIS_URL`
-(`redis://127.0.0.1:6379/11`), `BENCH_SECONDS` (each wrk run, default 10)."""
+(`redis://127.0.0.1:6379/11`), `BENCH_SECONDS` (each wrk run, default 4; three rounds)."""

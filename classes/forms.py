@@ -125,7 +125,7 @@ class CatalogFilterForm(forms.Form):
         return [str(word) for word in words]
 
     def filters(self) -> dict:
-        """The filters that are valid, ready for ``classes.selectors.catalog_courses``."""
+        """The filters that are valid, ready for ``classes.selectors.catalog_course_ids``."""
         cleaned = getattr(self, "cleaned_data", {})
         return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
 

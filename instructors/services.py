@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import User
 from certification.selectors import has_active_certificate, practicum_enrollment
 from classes.models import Booking, BookingNotice, Course, Venue
+from classes.selectors import bump_catalog_version
 from classes.services import (
     CourseError,
     SessionPlan,
@@ -101,6 +102,8 @@ def save_profile(
 def _save_profile(user: User, *, photo_name: str, remove_photo: bool, backgrounds, languages, **fields):
     storage = InstructorProfile._meta.get_field("photo").storage
     with transaction.atomic():
+        # Course cards show the instructor's name: cached catalog pages must not keep the old one.
+        transaction.on_commit(bump_catalog_version)
         profile = InstructorProfile.objects.select_for_update().filter(user=user).first()
         if profile is None:
             profile = InstructorProfile(user=user, slug=_unique_slug(fields["display_name"]))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes.curriculum import curriculum_for_week
 from classes.models import Course, Session, Venue
+from classes.selectors import bump_catalog_version
 from classes.services.errors import CourseError
 
 MAX_WEEKS = 8
@@ -163,6 +164,7 @@ def mark_course_published(course: Course) -> Course:
     Raises CourseError for a course that is not a draft or has no session ahead.
     """
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status != Course.Status.DRAFT:
             raise CourseError(_("Only a draft course can be published."))

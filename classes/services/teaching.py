@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes import emails
 from classes.models import Attendance, Booking, Course, CourseMessage, Session, Venue
+from classes.selectors import bump_catalog_version
 from classes.services.bookings import _cancel, offer_free_places
 from classes.services.courses import _check_sessions
 from classes.services.errors import CourseError
@@ -89,6 +90,7 @@ def update_course(course: Course, *, actor: User, **changes) -> Course:
     changes = dict(changes)
     _check_actor(course, actor)
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         course = _locked_course(course)
         _check_open(course)
         if changes.get("format", course.format) == Course.Format.VENUE:
@@ -169,6 +171,7 @@ def edit_session_topic(session: Session, *, actor: User, topic: str) -> Session:
     if len(topic) > Session._meta.get_field("topic").max_length:
         raise CourseError(_("A topic has at most 200 characters."))
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         course, session = _locked_session(session)
         _check_open(course)
         if session.topic != topic:
@@ -183,6 +186,7 @@ def edit_session_topics(course: Course, *, actor: User, topics: Mapping[int, str
     Raises CourseError as edit_session_topic does, or for a session of another course.
     """
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         sessions = {session.pk: session for session in course.sessions.all()}
         if set(topics) - set(sessions):
             raise CourseError(_("That session is not part of this course."))
@@ -199,6 +203,7 @@ def move_session(session: Session, *, actor: User, starts_at: datetime) -> Sessi
     """
     _check_actor(session.course, actor)
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         course, session = _locked_session(session)
         _check_open(course)
         if session.status == Session.Status.CANCELLED:
@@ -232,6 +237,7 @@ def cancel_session(session: Session, *, actor: User) -> Session:
     """
     _check_actor(session.course, actor)
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         course, session = _locked_session(session)
         _check_open(course)
         if session.status == Session.Status.CANCELLED:
@@ -260,6 +266,7 @@ def cancel_course(course: Course, *, actor: User) -> Course:
     """
     _check_actor(course, actor)
     with transaction.atomic():
+        transaction.on_commit(bump_catalog_version)
         course = _locked_course(course)
         if course.status == Course.Status.CANCELLED:
             raise CourseError(_("This course is already cancelled."))
