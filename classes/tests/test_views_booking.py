@@ -99,7 +99,7 @@ class TestCoursePage:
         assert "Tiny is too young for this course: 1 week old at the first session" in page
         assert "Big is too old for this course: 31 weeks old at the first session" in page
         assert re.search(r"<button[^>]*>\s*Book\s*</button>", page)
-        assert "Join waitlist" not in page
+        assert "Join waitlist" not in page and "Join the waitlist" not in page
 
     def test_a_full_course_offers_the_waitlist_with_the_number_of_families_ahead(self, client, parent):
         course = course_with_sessions(capacity=1)
@@ -244,6 +244,15 @@ class TestBooking:
         assert booking.status == Booking.Status.WAITLISTED
         assert "you are number 2" in messages_of(response)[0]
         assert "Waitlist: number 2" in response.content.decode()
+
+    def test_a_full_course_with_nobody_waiting_says_the_family_would_be_first(self, client, parent):
+        course = course_with_sessions(capacity=1)
+        baby_of(parent)
+        waiting_family(course)
+        client.force_login(parent)
+        page = page_of(client, course)
+        assert "Join the waitlist (you would be first)" in page
+        assert "0 ahead of you" not in page
 
     def test_a_course_that_filled_up_while_the_parent_looked_says_so_plainly(self, client, parent):
         course = course_with_sessions(capacity=1)

@@ -129,7 +129,7 @@ def test_new_parent_books_gets_her_reminder_and_a_waiting_family_takes_her_place
         waiting_page.goto(live_server.url + course.get_absolute_url())
         assert_accessible(waiting_page, "course page, full")
         screenshot(waiting_page, "parent-course-page-full")
-        waiting_page.get_by_role("button", name=re.compile(r"^Join waitlist")).click()
+        waiting_page.get_by_role("button", name=re.compile(r"^Join (the )?waitlist")).click()
         waiting_page.wait_for_url(re.compile(r"/my/bookings/"))
         assert "you are number 1" in waiting_page.locator(".messages").inner_text()
         assert_accessible(waiting_page, "my bookings, on the waitlist")
