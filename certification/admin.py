@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import person_column
@@ -232,38 +232,35 @@ class EnrollmentAdmin(admin.ModelAdmin):
             return _("Nothing: a certificate can be issued.")
         return format_html_join("", "<p>{}</p>", ((reason,) for reason in missing))
 
-    @admin.action(description=_("Accept application"), permissions=["change"])
-    def accept_applications(self, request, queryset) -> None:
-        accepted = 0
+    def _decide_each(self, request, queryset, decide, done_message) -> None:
+        """Run one enrollment service per selected row; report refusals row by row, then the count done."""
+        done = 0
         for enrollment in queryset:
             try:
-                accept_enrollment(enrollment, actor=request.user)
+                decide(enrollment, actor=request.user)
             except CertificationError as error:
                 self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
             else:
-                accepted += 1
-        self.message_user(
+                done += 1
+        level = messages.SUCCESS if done else messages.INFO
+        self.message_user(request, done_message % {"count": done}, level)
+
+    @admin.action(description=_("Accept application"), permissions=["change"])
+    def accept_applications(self, request, queryset) -> None:
+        self._decide_each(
             request,
-            ngettext("%(count)d application accepted.", "%(count)d applications accepted.", accepted)
-            % {"count": accepted},
-            messages.SUCCESS if accepted else messages.INFO,
+            queryset,
+            accept_enrollment,
+            ngettext_lazy("%(count)d application accepted.", "%(count)d applications accepted.", "count"),
         )
 
     @admin.action(description=_("Decline application"), permissions=["change"])
     def decline_applications(self, request, queryset) -> None:
-        declined = 0
-        for enrollment in queryset:
-            try:
-                decline_enrollment(enrollment, actor=request.user)
-            except CertificationError as error:
-                self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
-            else:
-                declined += 1
-        self.message_user(
+        self._decide_each(
             request,
-            ngettext("%(count)d application declined.", "%(count)d applications declined.", declined)
-            % {"count": declined},
-            messages.SUCCESS if declined else messages.INFO,
+            queryset,
+            decline_enrollment,
+            ngettext_lazy("%(count)d application declined.", "%(count)d applications declined.", "count"),
         )
 
     @admin.action(description=_("Issue certificate"), permissions=["issue_certificate"])
