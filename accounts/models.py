@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 TRAINERS_GROUP = "Trainers"
 CERTIFICATION_ADMINS_GROUP = "Certification admins"
+# Holds classes.manage_any_course: acts on other instructors' courses, on the record.
+COURSE_COORDINATORS_GROUP = "Course coordinators"
 
 
 def validate_time_zone(value: str) -> None:

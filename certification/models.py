@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import TEACHING_LANGUAGES, Venue
+from notifications.storage import private_storage
 
 CERTIFICATE_TITLE = _("Certified Infant Massage Instructor")
 
@@ -153,6 +154,27 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+def _revoked_by(moment: datetime) -> Q:
+    return Q(revoked_at__isnull=False, revoked_at__lte=moment)
+
+
+class CertificateQuerySet(models.QuerySet["Certificate"]):
+    """Certificate.status_at as queries: the one definition of valid, expired and revoked."""
+
+    def valid_at(self, moment: datetime) -> CertificateQuerySet:
+        return self.exclude(_revoked_by(moment)).filter(valid_until__gt=moment)
+
+    def expired_at(self, moment: datetime) -> CertificateQuerySet:
+        return self.exclude(_revoked_by(moment)).filter(valid_until__lte=moment)
+
+    def revoked_at_(self, moment: datetime) -> CertificateQuerySet:
+        return self.filter(_revoked_by(moment))
+
+    def active(self) -> CertificateQuerySet:
+        """Valid now: what lets an instructor publish courses and be listed in the directory."""
+        return self.valid_at(timezone.now())
+
+
 class Certificate(models.Model):
     """A Certified Infant Massage Instructor credential. Its status is computed, never stored."""
 
@@ -176,7 +198,9 @@ class Certificate(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revocation_reason = models.TextField(_("revocation reason (internal)"), blank=True)
     public_statement = models.TextField(_("public statement"), blank=True)
-    pdf = models.FileField(_("PDF"), upload_to=certificate_upload_to, blank=True, max_length=300)
+    pdf = models.FileField(
+        _("PDF"), upload_to=certificate_upload_to, storage=private_storage, blank=True, max_length=300
+    )
     # What is printed (name, dates) changes with renewals and name corrections; the stored PDF is re-rendered
     # when pdf_revision falls behind revision.
     revision = models.PositiveIntegerField(_("printed revision"), default=1)
@@ -187,10 +211,17 @@ class Certificate(models.Model):
     emailed_version = models.PositiveIntegerField(_("certificate email queued"), default=0)
     email_requested_at = models.DateTimeField(_("certificate email requested at"), null=True, blank=True)
 
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["-issued_at"]
+        # What the Certification admins group holds; view_certificate alone only reads.
+        permissions = [
+            ("issue_certificate", _("Can issue certificates to eligible trainees")),
+            ("manage_certificate", _("Can re-send, renew, correct, revoke and reinstate certificates")),
+        ]
         indexes = [
             # Renewal-due and expiry sweeps.
             models.Index(fields=["valid_until"], name="certificate_valid_until_idx"),

@@ -1,34 +1,39 @@
 """Courses, sessions, babies and bookings in admin.
 
-Statuses with rules (course, session, booking) are read-only here: they change through the services
-(PRODUCT.md §7). The Publish and Cancel actions on courses live in instructors/admin.py, because
-publishing needs the certificate rule of a higher floor.
-Courses and bookings are not added here either: create_course and book_course own those writes.
+Every write goes through the services, as it does on the site: a course's details are saved by
+update_course (under the course lock, capacity never below the places taken, freed places offered at once),
+and only by people who may manage any course (classes.manage_any_course), whose changes are recorded.
+Statuses with rules (course, session, booking), session times, the paid mark and the register are
+read-only here; they change on the teaching pages or through admin actions that call the services. The
+Publish and Cancel actions on courses live in instructors/admin.py, because publishing needs the
+certificate rule of a higher floor. Courses and bookings are not added here either: create_course and
+book_course own those writes.
 """
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import person_column
 from classes.models import (
+    COURSE_EDITABLE_FIELDS,
+    COURSE_FIXED_ONCE_BOOKED,
     TEACHING_LANGUAGES,
     Attendance,
     Baby,
     Booking,
     BookingNotice,
     Course,
+    CourseAction,
     Session,
     Venue,
 )
-from classes.selectors import with_availability
-
-# What cannot change once families have booked (PRODUCT.md §7); session times change through "move".
-FIXED_ONCE_BOOKED = ("format", "venue", "time_zone", "price", "currency", "min_age_weeks", "max_age_weeks")
-SESSION_TIMES = ("starts_at", "duration_minutes", "week_number")
+from classes.selectors import manages_any_course, with_availability
+from classes.services import CourseError, check_course_update, update_course
 
 
 def has_families(course: Course | None) -> bool:
@@ -44,31 +49,8 @@ class VenueAdmin(admin.ModelAdmin):
     autocomplete_fields = ("owner",)
 
 
-class SessionInline(admin.TabularInline):
-    model = Session
-    fields = ("starts_at", "duration_minutes", "week_number", "topic", "status")
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        if has_families(obj):
-            return (*SESSION_TIMES, "status")
-        return ("status",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return not has_families(obj) and super().has_add_permission(request, obj)
-
-
-class BookingInline(admin.TabularInline):
-    model = Booking
-    fields = ("baby", "parent", "status", "cancel_reason", "is_paid", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("baby", "parent")
+class ReadOnlyAdminMixin:
+    """Rows written only by the services (on the teaching pages, or through admin actions)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -80,15 +62,36 @@ class BookingInline(admin.TabularInline):
         return False
 
 
-class CourseAdminForm(forms.ModelForm):
-    def clean_capacity(self) -> int:
-        capacity = self.cleaned_data["capacity"]
-        taken = getattr(self.instance, "places_taken", 0) if self.instance.pk else 0
-        if capacity < taken:
-            raise forms.ValidationError(
-                _("%(taken)s places are taken; the capacity cannot go below that."), params={"taken": taken}
-            )
-        return capacity
+class SessionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Sessions are moved, cancelled and given topics on the teaching pages, which tell every family."""
+
+    model = Session
+    fields = ("starts_at", "duration_minutes", "week_number", "topic", "status")
+    readonly_fields = fields
+    extra = 0
+
+
+class BookingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Booking
+    fields = ("baby", "parent", "status", "cancel_reason", "is_paid", "created_at")
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("baby", "parent")
+
+
+class CourseActionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """What coordinators did to this course on the instructor's behalf."""
+
+    model = CourseAction
+    fields = ("at", "kind", "actor", "details")
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 class TaughtInFilter(admin.SimpleListFilter):
@@ -104,6 +107,20 @@ class TaughtInFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(language=self.value()) if self.value() else queryset
+
+
+class CourseAdminForm(forms.ModelForm):
+    """Shows a refusal of update_course's rules next to the field, before anything is saved."""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors and self.request is not None:
+            changes = {name: cleaned[name] for name in self.changed_data if name in COURSE_EDITABLE_FIELDS}
+            try:
+                check_course_update(self.instance, actor=self.request.user, **changes)
+            except CourseError as error:
+                self.add_error(error.field if error.field in self.fields else None, str(error))
+        return cleaned
 
 
 @admin.register(Course)
@@ -126,7 +143,7 @@ class CourseAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("instructor", "venue")
     autocomplete_fields = ("venue",)
-    inlines = [SessionInline, BookingInline]
+    inlines = [SessionInline, BookingInline, CourseActionInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "instructor", "status", "is_practicum")}),
         (_("Where and when"), {"fields": ("format", "venue", "online_link", "time_zone", "language")}),
@@ -143,22 +160,55 @@ class CourseAdmin(admin.ModelAdmin):
         return with_availability(super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
-        # The instructor is who published it under their certificate; it does not change hands here.
-        readonly = [
-            "instructor",
-            "status",
-            "is_practicum",
-            "created_at",
-            "updated_at",
-            "published_at",
-            "cancelled_at",
-        ]
+        # Only what update_course may change is editable; the instructor (who published it under their
+        # certificate), the status and whether it is a practicum course never change here.
+        editable = COURSE_EDITABLE_FIELDS - {"is_practicum"}
         if has_families(obj):
-            readonly.extend(FIXED_ONCE_BOOKED)
-        return readonly
+            editable -= COURSE_FIXED_ONCE_BOOKED
+        every = [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
+        return [name for name in every if name not in editable]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Changing someone's course is acting on it: the same permission as on the teaching pages.
+        return super().has_change_permission(request, obj) and manages_any_course(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A course is cancelled (an action that tells every family), never deleted.
+        return False
+
+    def has_manage_any_course_permission(self, request) -> bool:
+        return manages_any_course(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request
+        return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save through update_course, which locks the course, checks the rules and offers freed places;
+        a refusal that slipped past the form's check (another change in between) is shown on the page and
+        nothing changes."""
+        changes = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in COURSE_EDITABLE_FIELDS
+        }
+        try:
+            update_course(Course.objects.get(pk=obj.pk), actor=request.user, **changes)
+        except CourseError as error:
+            request._course_refused = True
+            self.message_user(request, str(error), messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_course_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_course_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
     @admin.display(description=_("first session"), ordering="first_session_at")
     def first_session(self, course: Course):
@@ -170,22 +220,14 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("course", "week_number", "starts_at", "duration_minutes", "topic", "status")
     list_filter = ("status",)
     search_fields = ("course__title", "topic")
     date_hierarchy = "starts_at"
     list_select_related = ("course",)
     fields = ("course", "week_number", "curriculum", "topic", "starts_at", "duration_minutes", "status")
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = ["course", "curriculum", "status"]
-        if obj is not None and has_families(obj.course):
-            readonly.extend(SESSION_TIMES)
-        return readonly
-
-    def has_add_permission(self, request) -> bool:
-        return False
+    readonly_fields = fields
 
 
 @admin.register(Baby)
@@ -198,7 +240,7 @@ class BabyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "family",
         person_column("parent", _("parent")),
@@ -225,29 +267,24 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
         "updated_at",
     )
-    # Only the paid mark is edited by hand; everything else is the booking services' business.
-    readonly_fields = tuple(field for field in fields if field != "is_paid")
+    # The booking services own every field; the paid mark is set from the course's roster (set_paid).
+    readonly_fields = fields
 
     @admin.display(description=_("baby"), ordering="baby__first_name")
     def family(self, booking: Booking) -> str:
         return booking.baby.first_name if booking.baby_id else _("deleted family")
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A booking is cancelled, never deleted: registers and practicum counts rely on it.
-        return False
-
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The register is taken on the teaching pages (take_register), only for sessions that have started."""
+
     list_display = ("booking", "session", "status", "marked_by", "marked_at")
     list_filter = ("status",)
     search_fields = ("booking__baby__first_name", "booking__course__title", "booking__parent__email")
     list_select_related = ("booking__baby", "booking__course", "session__course", "marked_by")
-    raw_id_fields = ("booking", "session")
-    autocomplete_fields = ("marked_by",)
+    fields = ("booking", "session", "status", "marked_by", "marked_at")
+    readonly_fields = fields
 
 
 @admin.register(BookingNotice)
@@ -270,3 +307,16 @@ class BookingNoticeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(CourseAction)
+class CourseActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Everything coordinators did to courses they do not teach, newest first."""
+
+    list_display = ("at", "kind", "course", "actor", "details")
+    list_filter = ("kind",)
+    search_fields = ("course__title", "actor__email", "actor__full_name", "details")
+    date_hierarchy = "at"
+    list_select_related = ("course", "actor")
+    fields = ("at", "kind", "course", "actor", "details")
+    readonly_fields = fields

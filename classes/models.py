@@ -48,6 +48,34 @@ class Venue(models.Model):
         return f"{self.name}, {self.city}"
 
 
+# What can change on a course after it is created (classes.services.update_course, the course form and
+# admin all read these); sessions change through their own services.
+COURSE_EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "format",
+        "venue",
+        "online_link",
+        "time_zone",
+        "language",
+        "capacity",
+        "price",
+        "currency",
+        "payment_notes",
+        "min_age_weeks",
+        "max_age_weeks",
+        "cancellation_cutoff_hours",
+        "is_practicum",
+    }
+)
+# Once families have booked, only these change: families booked on the other terms (price, ages, place,
+# language). The meeting link stays editable because a broken link must be fixable; capacity never goes
+# below the places taken; session times change through "move session", which tells every family.
+COURSE_EDITABLE_ONCE_BOOKED = frozenset({"title", "description", "payment_notes", "capacity", "online_link"})
+COURSE_FIXED_ONCE_BOOKED = COURSE_EDITABLE_FIELDS - COURSE_EDITABLE_ONCE_BOOKED
+
+
 class CourseQuerySet(models.QuerySet["Course"]):
     def published(self) -> CourseQuerySet:
         return self.filter(status=Course.Status.PUBLISHED)
@@ -116,6 +144,8 @@ class Course(models.Model):
         verbose_name = _("course")
         verbose_name_plural = _("courses")
         ordering = ["-created_at"]
+        # Acting on a course one does not teach (the Course coordinators group): is_staff never grants it.
+        permissions = [("manage_any_course", _("Can act on any instructor's course, on the record"))]
         indexes = [
             # Catalog filters: published courses by language and format (city comes through the venue).
             models.Index(fields=["status", "language"], name="course_status_language_idx"),
@@ -425,3 +455,42 @@ class CourseMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course}: {self.subject}"
+
+
+class CourseAction(models.Model):
+    """What someone who does not teach a course did to it (a course coordinator acting on the instructor's
+    behalf): who, when, what. The course's instructor sees these beside their course."""
+
+    class Kind(models.TextChoices):
+        EDITED = "edited", _("Details changed")
+        TOPICS_EDITED = "topics_edited", _("Week topics changed")
+        PUBLISHED = "published", _("Published")
+        SESSION_MOVED = "session_moved", _("Session moved")
+        SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+        COURSE_CANCELLED = "course_cancelled", _("Course cancelled")
+        REGISTER_TAKEN = "register_taken", _("Register taken")
+        PAID_MARKED = "paid_marked", _("Paid mark changed")
+        MESSAGE_SENT = "message_sent", _("Message sent to families")
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="actions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    details = models.TextField(_("details"), blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("action on someone else's course")
+        verbose_name_plural = _("actions on someone else's courses")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["course", "at"], name="course_action_course_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.course}"

@@ -38,6 +38,24 @@ logger = logging.getLogger(__name__)
 CATALOG_VERSION_KEY = "classes:catalog-version"
 
 
+MANAGE_ANY_COURSE = "classes.manage_any_course"
+
+
+def manages_any_course(user) -> bool:
+    """Whether this person may act on courses they do not teach: the explicit permission (the Course
+    coordinators group), never is_staff, which only opens Django admin."""
+    return user.is_authenticated and user.is_active and user.has_perm(MANAGE_ANY_COURSE)
+
+
+def may_manage_course(user, course: Course) -> bool:
+    return (user.is_authenticated and user.pk == course.instructor_id) or manages_any_course(user)
+
+
+def courses_managed_by(user) -> QuerySet[Course]:
+    """The courses this person may manage on the teaching pages: their own, or all with the permission."""
+    return Course.objects.all() if manages_any_course(user) else Course.objects.filter(instructor=user)
+
+
 def cache_is_shared() -> bool:
     """Whether every process reads and writes the same cache (Redis). A per-process memory cache (`make run`
     without REDIS_URL, the test suite) would keep pages that a bump in another process, a worker expiring

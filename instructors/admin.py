@@ -49,7 +49,9 @@ class PublishingCourseAdmin(CourseAdmin):
 
     actions = [*(CourseAdmin.actions or ()), "publish_selected", "cancel_selected"]
 
-    @admin.action(description=gettext_lazy("Publish the selected draft courses"))
+    @admin.action(
+        description=gettext_lazy("Publish the selected draft courses"), permissions=["manage_any_course"]
+    )
     def publish_selected(self, request, queryset: QuerySet[Course]) -> None:
         published = 0
         for course in queryset.select_related("instructor"):
@@ -68,7 +70,10 @@ class PublishingCourseAdmin(CourseAdmin):
                 request, _("%(count)s course(s) published.") % {"count": published}, messages.SUCCESS
             )
 
-    @admin.action(description=gettext_lazy("Cancel the selected courses and email their families"))
+    @admin.action(
+        description=gettext_lazy("Cancel the selected courses and email their families"),
+        permissions=["manage_any_course"],
+    )
     def cancel_selected(self, request, queryset: QuerySet[Course]):
         """Asks first (every family is emailed), then cancels each course through the service."""
         if request.POST.get("post") != "yes":

@@ -20,18 +20,19 @@ from certification.selectors import (
     practicum_stage_enrollments,
 )
 from classes.models import Attendance, Booking, Course, CourseMessage, Session, Venue
-from classes.selectors import waitlist_length_subquery, with_availability, with_waitlist_position
+from classes.selectors import (
+    courses_managed_by,
+    manages_any_course,
+    waitlist_length_subquery,
+    with_availability,
+    with_waitlist_position,
+)
 from instructors.models import InstructorBackground, InstructorLanguage, InstructorProfile
 
 
 def active_certificate_exists():
-    """True for an outer profile whose user holds a certificate that is neither revoked nor expired,
-    the rule of certification.selectors.has_active_certificate as a subquery."""
-    return Exists(
-        Certificate.objects.filter(
-            holder=OuterRef("user"), revoked_at__isnull=True, valid_until__gt=timezone.now()
-        )
-    )
+    """True for an outer profile whose user holds a certificate valid now, as a subquery."""
+    return Exists(Certificate.objects.active().filter(holder=OuterRef("user")))
 
 
 def directory_profiles(
@@ -133,10 +134,11 @@ def upcoming_courses_of(instructor: User) -> list[Course]:
 
 
 def can_teach(user: User) -> bool:
-    """Who the /teach/ pages are for: staff, holders of a certificate (even a lapsed one, to see their
-    courses), trainees in the practicum stage, and anyone with a profile or courses already.
+    """Who the /teach/ pages are for: holders of a certificate (even a lapsed one, to see their courses),
+    trainees in the practicum stage, anyone with a profile or courses already, and course coordinators
+    (classes.manage_any_course). Being staff is not enough: is_staff only opens Django admin.
     One query: the navigation asks on every page."""
-    if user.is_staff:
+    if manages_any_course(user):
         return True
     me = OuterRef("pk")
     return (
@@ -174,15 +176,11 @@ def teaching_rights(user: User) -> TeachingRights:
     )
 
 
-def own_courses(user: User) -> QuerySet[Course]:
-    """The courses this person may manage: their own, or every course for staff."""
-    return Course.objects.all() if user.is_staff else Course.objects.filter(instructor=user)
-
-
 def get_own_course_or_404(user: User, pk: int) -> Course:
-    """The course with this id if it is the user's own (staff: any); someone else's course is a 404."""
+    """The course with this id if the user may manage it (their own; any, for a course coordinator);
+    someone else's course is a 404."""
     course = (
-        with_availability(own_courses(user))
+        with_availability(courses_managed_by(user))
         .annotate(waitlist_length=waitlist_length_subquery())
         .select_related("venue", "instructor", "instructor__instructor_profile")
         .filter(pk=pk)
@@ -196,7 +194,7 @@ def get_own_course_or_404(user: User, pk: int) -> Course:
 def get_own_session_or_404(user: User, pk: int) -> Session:
     session = (
         Session.objects.select_related("course", "course__venue", "course__instructor")
-        .filter(pk=pk, course__in=own_courses(user))
+        .filter(pk=pk, course__in=courses_managed_by(user))
         .first()
     )
     if session is None:
@@ -207,7 +205,7 @@ def get_own_session_or_404(user: User, pk: int) -> Session:
 def get_own_booking_or_404(user: User, pk: int) -> Booking:
     booking = (
         Booking.objects.select_related("course", "baby", "parent")
-        .filter(pk=pk, course__in=own_courses(user))
+        .filter(pk=pk, course__in=courses_managed_by(user))
         .first()
     )
     if booking is None:

@@ -19,7 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import User
 from certification.selectors import has_active_certificate, practicum_enrollment
 from classes.models import Booking, BookingNotice, Course, Venue
-from classes.selectors import bump_catalog_version
+from classes.selectors import bump_catalog_version, may_manage_course
 from classes.services import (
     CourseError,
     SessionPlan,
@@ -200,13 +200,14 @@ def edit_course(course: Course, *, actor: User, new_venue: dict | None = None, *
 
 
 def publish_course(course: Course, *, actor: User) -> Course:
-    """Publish a draft course (PRODUCT.md §7): certified instructors publish any course; a trainee in
-    the practicum stage publishes practicum courses only.
+    """Publish a draft course: certified instructors publish any course; a trainee in the practicum
+    stage publishes practicum courses only. A course coordinator may publish on the instructor's behalf
+    (recorded), under the instructor's certificate.
 
     Raises PublishingError when the instructor may not publish it, or the course is not ready.
     """
     instructor = course.instructor
-    if actor.pk != instructor.pk and not actor.is_staff:
+    if not may_manage_course(actor, course):
         raise PublishingError(_("Only the course's instructor can publish it."))
     if not has_active_certificate(instructor):
         if practicum_enrollment(instructor) is None:
@@ -216,7 +217,7 @@ def publish_course(course: Course, *, actor: User) -> Course:
                 _("While you are completing your practicum you can publish practicum courses only.")
             )
     try:
-        return mark_course_published(course)
+        return mark_course_published(course, actor=actor)
     except CourseError as error:
         raise PublishingError(str(error)) from None
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.storage import private_storage
+
 
 class OutgoingEmail(models.Model):
     """One email the system sends, rendered when the event happened and kept as it went out."""
@@ -43,6 +45,10 @@ class OutgoingEmail(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     body_purged_at = models.DateTimeField(_("body purged"), null=True, blank=True)
+    # Credentials an email carries (a sign-in or offer link's token) are stored apart from the bodies, which
+    # hold a placeholder in their place: staff reading the outbox never see them, delivery puts them back,
+    # and they are erased once the email is sent.
+    secrets = models.JSONField(_("secrets"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("outgoing email")
@@ -76,7 +82,9 @@ class EmailAttachment(models.Model):
     )
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
-    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to=attachment_upload_to, storage=private_storage, max_length=300
+    )
 
     class Meta:
         verbose_name = _("attachment")

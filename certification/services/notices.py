@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from certification import emails
@@ -25,10 +24,6 @@ EXPIRED_NOTICE_WINDOW = timedelta(days=30)
 # A certificate email requested this long ago and not yet in the outbox lost its task to a broker hiccup.
 PENDING_EMAIL_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
-
-
-def _not_revoked(now: datetime) -> Q:
-    return Q(revoked_at__isnull=True) | Q(revoked_at__gt=now)
 
 
 def _queue_new(pairs: list[tuple[Certificate, str]], queue) -> int:
@@ -54,9 +49,8 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     thresholds = sorted(RENEWAL_NOTICE_DAYS)
     due = (
-        Certificate.objects.filter(
-            _not_revoked(now), valid_until__gt=now, valid_until__lte=now + timedelta(days=thresholds[-1])
-        )
+        Certificate.objects.valid_at(now)
+        .filter(valid_until__lte=now + timedelta(days=thresholds[-1]))
         .select_related("holder")
         .order_by("valid_until")[:SWEEP_BATCH]
     )
@@ -72,9 +66,8 @@ def send_expiry_notices(*, now: datetime | None = None) -> int:
             lambda certificate, days=days: emails.queue_renewal_due(certificate, days=days),
         )
     expired = (
-        Certificate.objects.filter(
-            _not_revoked(now), valid_until__lte=now, valid_until__gt=now - EXPIRED_NOTICE_WINDOW
-        )
+        Certificate.objects.expired_at(now)
+        .filter(valid_until__gt=now - EXPIRED_NOTICE_WINDOW)
         .select_related("holder")
         .order_by("valid_until")[:SWEEP_BATCH]
     )

@@ -29,6 +29,7 @@ from classes.services.reminders import queue_home_practice_guides, queue_session
 from classes.services.teaching import (
     cancel_course,
     cancel_session,
+    check_course_update,
     edit_session_topic,
     edit_session_topics,
     mark_attendance,
@@ -49,6 +50,7 @@ __all__ = [
     "cancel_course",
     "cancel_session",
     "cancellation_deadline",
+    "check_course_update",
     "create_baby",
     "create_course",
     "create_venue",

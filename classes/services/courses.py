@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classes.curriculum import curriculum_for_week
-from classes.models import Course, Session, Venue
+from classes.models import Course, CourseAction, Session, Venue
 from classes.selectors import bump_catalog_version
 from classes.services.errors import CourseError
 
@@ -157,9 +157,16 @@ def create_course(
     return course
 
 
-def mark_course_published(course: Course) -> Course:
-    """Set a draft course published. Only instructors.services.publish_course calls this (PRODUCT.md §7),
-    after checking the instructor's certificate.
+def record_course_action(course: Course, actor: User, kind: str, details: str = "") -> None:
+    """Put on the record what someone other than the course's instructor (a course coordinator) did to
+    it; call inside the transaction of the change. The instructor's own changes need no record."""
+    if actor.pk != course.instructor_id:
+        CourseAction.objects.create(course_id=course.pk, actor=actor, kind=kind, details=details[:2000])
+
+
+def mark_course_published(course: Course, *, actor: User) -> Course:
+    """Set a draft course published. Only instructors.services.publish_course calls this, after checking
+    the instructor's certificate: classes knows nothing of certificates.
 
     Raises CourseError for a course that is not a draft or has no session ahead.
     """
@@ -173,6 +180,7 @@ def mark_course_published(course: Course) -> Course:
         course.status = Course.Status.PUBLISHED
         course.published_at = timezone.now()
         course.save(update_fields=["status", "published_at", "updated_at"])
+        record_course_action(course, actor, CourseAction.Kind.PUBLISHED)
     return course
 
 

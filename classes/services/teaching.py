@@ -1,7 +1,10 @@
 """What an instructor changes on their own courses: details, sessions, the register, the paid mark,
 cancellations and messages — each reaching every family it concerns through the outbox.
 
-Publishing is not here: it needs the certificate, so it lives in instructors (PRODUCT.md §7).
+Publishing is not here: it needs the certificate, so it lives in instructors.
+
+The course's instructor may do all of this; so may a course coordinator (classes.manage_any_course), whose
+every change is put on the record as a CourseAction and whose emails are signed as the association.
 """
 
 from __future__ import annotations
@@ -17,39 +20,26 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classes import emails
-from classes.models import Attendance, Booking, Course, CourseMessage, Session, Venue
-from classes.selectors import bump_catalog_version
+from classes.models import (
+    COURSE_EDITABLE_FIELDS,
+    COURSE_EDITABLE_ONCE_BOOKED,
+    Attendance,
+    Booking,
+    Course,
+    CourseAction,
+    CourseMessage,
+    Session,
+    Venue,
+)
+from classes.selectors import bump_catalog_version, may_manage_course
 from classes.services.bookings import _cancel, offer_free_places
 from classes.services.courses import _check_sessions
+from classes.services.courses import record_course_action as _record
 from classes.services.errors import CourseError
-
-# What an instructor may change on a course (PRODUCT.md §3); the builder sets the sessions.
-EDITABLE_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "format",
-        "venue",
-        "online_link",
-        "time_zone",
-        "language",
-        "capacity",
-        "price",
-        "currency",
-        "payment_notes",
-        "min_age_weeks",
-        "max_age_weeks",
-        "cancellation_cutoff_hours",
-        "is_practicum",
-    }
-)
-# Once families have booked, only these change (PRODUCT.md §7). The meeting link stays editable because
-# a broken link must be fixable; session times change through move_session, which tells every family.
-EDITABLE_ONCE_BOOKED = frozenset({"title", "description", "payment_notes", "capacity", "online_link"})
 
 
 def _check_actor(course: Course, actor: User) -> None:
-    if actor.pk != course.instructor_id and not actor.is_staff:
+    if not may_manage_course(actor, course):
         raise CourseError(_("Only the course's instructor can change it."))
 
 
@@ -72,59 +62,80 @@ def _families_to_tell(course: Course) -> list[Booking]:
     )
 
 
+def _applied_changes(course: Course, changes: Mapping[str, object]) -> dict[str, object]:
+    """The changes that differ from the course, completed (a venue course takes its venue's time zone)
+    and checked against the rules; raises CourseError, naming the field at fault where there is one."""
+    unknown = set(changes) - COURSE_EDITABLE_FIELDS
+    if unknown:
+        raise CourseError(
+            _("These details cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    _check_open(course)
+    changes = dict(changes)
+    if changes.get("format", course.format) == Course.Format.VENUE:
+        # A venue course is in its venue's time zone; only an online course names its own.
+        changes.pop("time_zone", None)
+    changed = {name: value for name, value in changes.items() if getattr(course, name) != value}
+    if not changed:
+        return changed
+    fixed = set(changed) - COURSE_EDITABLE_ONCE_BOOKED
+    if fixed and course.bookings.live().exists():
+        labels = sorted(str(Course._meta.get_field(name).verbose_name) for name in fixed)
+        raise CourseError(
+            _("Families have booked this course, so these can no longer change: %(fields)s.")
+            % {"fields": ", ".join(labels)},
+            field=next(iter(sorted(fixed))) if len(fixed) == 1 else None,
+        )
+    if "is_practicum" in changed and course.status != Course.Status.DRAFT:
+        raise CourseError(
+            _("Whether a course is a practicum course is settled when it is published."), field="is_practicum"
+        )
+    taken = Booking.objects.filter(course=course).holding_a_place().count()
+    if changed.get("capacity", course.capacity) < taken:
+        raise CourseError(
+            _("%(taken)s places are taken, so the course cannot have fewer places than that.")
+            % {"taken": taken},
+            field="capacity",
+        )
+    venue: Venue | None = changed.get("venue", course.venue)
+    if changed.get("format", course.format) == Course.Format.VENUE:
+        if venue is None:
+            raise CourseError(_("Choose the venue where the course meets."), field="venue")
+        if venue.owner_id != course.instructor_id:
+            raise CourseError(_("You can only use your own venues."), field="venue")
+        changed["time_zone"] = venue.time_zone
+    else:
+        changed["venue"] = None
+    return changed
+
+
+def check_course_update(course: Course, *, actor: User, **changes) -> None:
+    """Whether update_course would accept these changes now, without changing anything (for forms that
+    show a refusal next to the field). update_course checks again under the course lock.
+
+    Raises CourseError as update_course does; its ``field`` names the field at fault, when one is.
+    """
+    _check_actor(course, actor)
+    _applied_changes(course, changes)
+
+
 def update_course(course: Course, *, actor: User, **changes) -> Course:
     """Change a course's details. Once families have booked, only the title, description, payment notes,
     meeting link and capacity (never below the places taken) change; a raised capacity goes to the
     waitlist at once. A new time zone (another venue, or an online course's zone) keeps every session at
-    its local time, re-checked for the past and overlaps.
+    its local time, re-checked for the past and overlaps. A coordinator's change is recorded.
 
     Raises CourseError for a field that may not change, a cancelled course, a capacity below the places
     taken, someone else's venue, invalid values, or sessions that would start in the past or overlap.
     Queues offers to waiting families when places free up.
     """
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise CourseError(
-            _("These details cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
-        )
-    changes = dict(changes)
     _check_actor(course, actor)
     with transaction.atomic():
         transaction.on_commit(bump_catalog_version)
         course = _locked_course(course)
-        _check_open(course)
-        if changes.get("format", course.format) == Course.Format.VENUE:
-            # A venue course is in its venue's time zone; only an online course names its own.
-            changes.pop("time_zone", None)
-        changed = {name: value for name, value in changes.items() if getattr(course, name) != value}
+        changed = _applied_changes(course, changes)
         if not changed:
             return course
-        booked = course.bookings.live().exists()
-        fixed = set(changed) - EDITABLE_ONCE_BOOKED
-        if booked and fixed:
-            labels = sorted(str(Course._meta.get_field(name).verbose_name) for name in fixed)
-            raise CourseError(
-                _("Families have booked this course, so these can no longer change: %(fields)s.")
-                % {"fields": ", ".join(labels)}
-            )
-        if "is_practicum" in changed and course.status != Course.Status.DRAFT:
-            raise CourseError(_("Whether a course is a practicum course is settled when it is published."))
-        taken = Booking.objects.filter(course=course).holding_a_place().count()
-        if changed.get("capacity", course.capacity) < taken:
-            raise CourseError(
-                _("%(taken)s places are taken, so the course cannot have fewer places than that.")
-                % {"taken": taken}
-            )
-        venue: Venue | None = changed.get("venue", course.venue)
-        format = changed.get("format", course.format)
-        if format == Course.Format.VENUE:
-            if venue is None:
-                raise CourseError(_("Choose the venue where the course meets."))
-            if venue.owner_id != course.instructor_id:
-                raise CourseError(_("You can only use your own venues."))
-            changed["time_zone"] = venue.time_zone
-        else:
-            changed["venue"] = None
         old_zone = course.zone
         for name, value in changed.items():
             setattr(course, name, value)
@@ -135,6 +146,7 @@ def update_course(course: Course, *, actor: User, **changes) -> Course:
         if course.time_zone != old_zone.key:
             _keep_local_times(course, old_zone=old_zone, new_zone=course.zone)
         course.save()
+        _record(course, actor, CourseAction.Kind.EDITED, ", ".join(sorted(changed)))
         if "capacity" in changed:
             offer_free_places(course)
     return course
@@ -177,6 +189,7 @@ def edit_session_topic(session: Session, *, actor: User, topic: str) -> Session:
         if session.topic != topic:
             session.topic = topic
             session.save(update_fields=["topic"])
+            _record(course, actor, CourseAction.Kind.TOPICS_EDITED, f"week {session.week_number}: {topic}")
     return session
 
 
@@ -222,6 +235,12 @@ def move_session(session: Session, *, actor: User, starts_at: datetime) -> Sessi
         previous = session.starts_at
         session.starts_at = starts_at
         session.save(update_fields=["starts_at"])
+        _record(
+            course,
+            actor,
+            CourseAction.Kind.SESSION_MOVED,
+            f"week {session.week_number}: {previous.isoformat()} → {starts_at.isoformat()}",
+        )
         if course.status == Course.Status.PUBLISHED:
             for booking in _families_to_tell(course):
                 emails.queue_session_moved(booking, session, previous_starts_at=previous)
@@ -250,6 +269,7 @@ def cancel_session(session: Session, *, actor: User) -> Session:
             )
         session.status = Session.Status.CANCELLED
         session.save(update_fields=["status"])
+        _record(course, actor, CourseAction.Kind.SESSION_CANCELLED, f"week {session.week_number}")
         if course.status == Course.Status.PUBLISHED:
             for booking in _families_to_tell(course):
                 emails.queue_session_cancelled(booking, session)
@@ -278,6 +298,8 @@ def cancel_course(course: Course, *, actor: User) -> Course:
         course.status = Course.Status.CANCELLED
         course.cancelled_at = now
         course.save(update_fields=["status", "cancelled_at", "updated_at"])
+        _record(course, actor, CourseAction.Kind.COURSE_CANCELLED)
+        on_behalf = actor if actor.pk != course.instructor_id else None
         bookings = (
             Booking.objects.select_for_update(of=("self",))
             .live()
@@ -288,7 +310,7 @@ def cancel_course(course: Course, *, actor: User) -> Course:
         for booking in bookings:
             previous_status = booking.status
             _cancel(booking, Booking.CancelReason.COURSE_CANCELLED)
-            emails.queue_course_cancelled(booking, previous_status=previous_status)
+            emails.queue_course_cancelled(booking, previous_status=previous_status, cancelled_by=on_behalf)
     return course
 
 
@@ -327,13 +349,15 @@ def take_register(session: Session, *, actor: User, marks: Mapping[int, str]) ->
         bookings = Booking.objects.select_for_update(of=("self",)).in_bulk(list(marks))
         if len(bookings) != len(marks):
             raise CourseError(_("That family is not booked on this course."))
-        return [
+        marked = [
             mark_attendance(bookings[pk], session, actor=actor, status=status) for pk, status in marks.items()
         ]
+        _record(session.course, actor, CourseAction.Kind.REGISTER_TAKEN, f"week {session.week_number}")
+    return marked
 
 
 def set_paid(booking: Booking, *, actor: User, paid: bool) -> Booking:
-    """Set or clear a family's paid mark (families pay the instructor directly, PRODUCT.md §6).
+    """Set or clear a family's paid mark (families pay the instructor directly).
 
     Raises CourseError for someone else's course. Queues nothing.
     """
@@ -343,6 +367,7 @@ def set_paid(booking: Booking, *, actor: User, paid: bool) -> Booking:
         if booking.is_paid != paid:
             booking.is_paid = paid
             booking.save(update_fields=["is_paid", "updated_at"])
+            _record(booking.course, actor, CourseAction.Kind.PAID_MARKED, f"booking {booking.pk}: {paid}")
     return booking
 
 
@@ -369,6 +394,7 @@ def message_families(course: Course, *, actor: User, subject: str, body: str) ->
         message = CourseMessage.objects.create(
             course=course, sender=actor, subject=subject[:150], body=body, recipients=len(families)
         )
+        _record(course, actor, CourseAction.Kind.MESSAGE_SENT, subject[:150])
         for booking in families:
             emails.queue_instructor_message(booking, message)
     return message

@@ -45,7 +45,7 @@ def published_course(instructor, first_local: datetime, weeks: int = 5):
         min_age_weeks=0,
         max_age_weeks=52,
     )
-    return mark_course_published(course)
+    return mark_course_published(course, actor=course.instructor)
 
 
 def book(course, parent=None):

@@ -60,7 +60,7 @@ def course_of(instructor, *, capacity: int = 3, weeks: int = 5, days_ahead: int 
         min_age_weeks=0,
         max_age_weeks=52,
     )
-    return mark_course_published(course)
+    return mark_course_published(course, actor=course.instructor)
 
 
 def book(course, first_name: str = "Oliver") -> Booking:

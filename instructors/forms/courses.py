@@ -13,7 +13,7 @@ from django_countries import countries
 from accounts.models import time_zone_choices
 from classes.curriculum import topic_title
 from classes.forms import date_field
-from classes.models import Course, Session, Venue
+from classes.models import COURSE_FIXED_ONCE_BOOKED, Course, Session, Venue
 from classes.services import MAX_WEEKS
 from instructors.forms.common import TimeInput, language_choices
 
@@ -23,19 +23,9 @@ currency_code = RegexValidator(r"^[A-Za-z]{3}$", _("Enter a three-letter currenc
 
 
 class CourseForm(forms.Form):
-    """A course's details. With families booked, what PRODUCT.md §7 fixes is shown but disabled."""
+    """A course's details. With families booked, what they booked on (classes.models.COURSE_FIXED_ONCE_BOOKED)
+    is shown but disabled."""
 
-    FIXED_ONCE_BOOKED = (
-        "format",
-        "venue",
-        "time_zone",
-        "language",
-        "price",
-        "currency",
-        "min_age_weeks",
-        "max_age_weeks",
-        "cancellation_cutoff_hours",
-    )
     NEW_VENUE_FIELDS = (
         "new_venue_name",
         "new_venue_address",
@@ -172,13 +162,12 @@ class CourseForm(forms.Form):
             del self.fields["is_practicum"]
         self.locked = locked
         if locked:
-            for name in self.FIXED_ONCE_BOOKED:
-                self.fields[name].disabled = True
-                self.fields[name].help_text = _("Families have booked, so this can no longer change.")
+            for name, field in self.fields.items():
+                if name in COURSE_FIXED_ONCE_BOOKED:
+                    field.disabled = True
+                    field.help_text = _("Families have booked, so this can no longer change.")
             for name in self.NEW_VENUE_FIELDS:
                 del self.fields[name]
-            if "is_practicum" in self.fields:
-                self.fields["is_practicum"].disabled = True
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()

@@ -77,7 +77,7 @@ def _make_course(
         max_age_weeks=52,
         is_practicum=is_practicum,
     )
-    return mark_course_published(course) if publish else course
+    return mark_course_published(course, actor=course.instructor) if publish else course
 
 
 @pytest.fixture

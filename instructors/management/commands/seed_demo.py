@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import TRAINERS_GROUP, User
+from accounts.models import CERTIFICATION_ADMINS_GROUP, COURSE_COORDINATORS_GROUP, TRAINERS_GROUP, User
 from certification.models import Enrollment, TrainingCourse, default_modules
 from certification.services import accept_enrollment, issue_certificate, record_training_outcome
 from classes.curriculum import curriculum_for_week, topic_title
@@ -108,6 +108,14 @@ class DemoSeeder:
         self.admin = self.user("admin", "Rosa Lindqvist", superuser=True)
         self.trainer = self.user("trainer", "Margaret Ellis", staff=True, time_zone=LONDON)
         self.trainer.groups.add(Group.objects.get_or_create(name=TRAINERS_GROUP)[0])
+        # One demo account per staff role, each holding only its group's permissions (README, demo logins).
+        self.user("certadmin", "Amara Okafor", staff=True).groups.add(
+            Group.objects.get_or_create(name=CERTIFICATION_ADMINS_GROUP)[0]
+        )
+        self.user("coordinator", "Tomás Herrera", staff=True, language="es", time_zone=MADRID).groups.add(
+            Group.objects.get_or_create(name=COURSE_COORDINATORS_GROUP)[0]
+        )
+        self.user("staff", "Jordan Blake", staff=True)
         self.certify_instructors()
         self.start_trainee()
         self.open_upcoming_training()
