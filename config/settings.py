@@ -183,16 +183,29 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+# Private files (email attachments, certificate PDFs) live in a storage of their own that no URL maps to:
+# they are streamed only by views that check who is asking. Public media (instructor photos) is served at
+# MEDIA_URL in every deployment (config.media, or the bucket's own URLs on S3).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
     _media_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"location": "private", "querystring_auth": True, "querystring_expire": 300},
+    }
 else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _private_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    }
 STORAGES = {
     "default": _media_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -202,8 +215,16 @@ STORAGES = {
     },
 }
 
-# Security: strict outside DEBUG; behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Security: strict outside DEBUG. Behind a TLS-terminating proxy, TRUSTED_PROXY_COUNT says how many
+# proxies append to X-Forwarded-For (the client address is the entry that many from the right; with 0 it is
+# the socket's address and the header is ignored), and SECURE_PROXY_SSL_HEADER names the header the proxy
+# sets to "https" (e.g. X-Forwarded-Proto). Neither is trusted unless configured: anyone can send them.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
