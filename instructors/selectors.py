@@ -19,7 +19,7 @@ from certification.selectors import (
     practicum_enrollment,
     practicum_stage_enrollments,
 )
-from classes.models import Attendance, Booking, Course, CourseMessage, Session, Venue
+from classes.models import Attendance, Booking, Course, CourseAction, CourseMessage, Session, Venue
 from classes.selectors import (
     courses_managed_by,
     manages_any_course,
@@ -383,6 +383,14 @@ def register(session: Session) -> list[RegisterLine]:
         .order_by("created_at", "pk")
     )
     return [RegisterLine(row=_row(booking, on), status=marks.get(booking.pk, "")) for booking in bookings]
+
+
+COURSE_ACTIONS_SHOWN = 20
+
+
+def course_actions(course: Course) -> list[CourseAction]:
+    """The latest changes a coordinator made to the course on its instructor's behalf."""
+    return list(course.actions.select_related("actor").order_by("-at", "-pk")[:COURSE_ACTIONS_SHOWN])
 
 
 def course_messages(course: Course) -> list[CourseMessage]:

@@ -20,6 +20,7 @@ from classes.services import (
 )
 from instructors.forms import CourseBuilderForm, CourseForm, MoveSessionForm, SessionTopicsForm
 from instructors.selectors import (
+    course_actions,
     get_own_course_or_404,
     get_own_session_or_404,
     own_venues,
@@ -90,6 +91,7 @@ def course_manage(request, pk: int):
             "topics_form": SessionTopicsForm(sessions=sessions),
             "rights": teaching_rights(course.instructor),
             "now": timezone.now(),
+            "course_actions": course_actions(course),
         },
     )
 
