@@ -79,6 +79,9 @@ class Command(BaseCommand):
         rows = [
             ("admin (superuser)", email("admin")),
             ("trainer", email("trainer")),
+            ("certification admin", email("certadmin")),
+            ("course coordinator", email("coordinator")),
+            ("staff, no group", email("staff")),
             *(("certified instructor", email(spec.key)) for spec in INSTRUCTORS),
             ("trainee (practicum)", email(TRAINEE.key)),
             ("parent of twins", email(PARENT.local)),
