@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,19 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import OperationalError
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
-from django.utils.html import escape
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from psycopg.errors import LockNotAvailable
 
 from classes import services
 from classes.calendar import course_calendar
@@ -31,10 +23,9 @@ from classes.curriculum import CUES, strokes_for
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
+from classes.page_cache import VisitorPage, catalog_page_url, requested_page_number
 from classes.selectors import (
     bookings_of_parent,
-    cache_for_catalog_version,
-    cached_for_catalog_version,
     cancellation_deadline_of,
     catalog_course_ids,
     catalog_languages,
@@ -47,18 +38,6 @@ from classes.selectors import (
 from classes.services import BookingError
 
 CATALOG_PAGE_SIZE = 12
-# What a parent reads when the course stayed locked longer than DB_LOCK_TIMEOUT_MS: nothing changed, and
-# pressing the button again is the right thing to do.
-BUSY_MESSAGE = gettext_lazy("Many parents are booking right now — please try again.")
-# The longest a signed-out visitor's catalog or course page is kept. Changes that matter bump the catalog
-# version at once (classes.selectors.bump_catalog_version); this bounds what a missed bump could cost.
-VISITOR_PAGE_SECONDS = 60
-
-
-def lock_wait_ran_out(error: OperationalError) -> bool:
-    """Whether the database gave up waiting for a lock (Postgres lock_timeout, set from DB_LOCK_TIMEOUT_MS),
-    as when many parents book the same course at once; any other database error is not ours to explain."""
-    return isinstance(error.__cause__, LockNotAvailable)
 
 
 def _today(user) -> date:
@@ -81,75 +60,27 @@ def _safe_next(request) -> str:
     return target if allowed else ""
 
 
-def _csrf_placeholder() -> str:
-    # Derived from SECRET_KEY, so every process agrees on it and no course title can contain it.
-    return "csrf-" + salted_hmac("classes.visitor-page", "csrf-placeholder").hexdigest()
-
-
-class VisitorPage:
-    """The catalog and course pages as a signed-out visitor sees them, kept in the shared cache.
-
-    The page is the same for every signed-out visitor with the same language and URL, except for the
-    CSRF token of the language switcher: it is rendered with a placeholder that each response replaces
-    with the visitor's own token. Signed-in people, visitors with a message to show and anything but GET
-    are rendered as usual. A kept page is served only while the catalog version it was rendered under is
-    current, and every change to what these pages show bumps that version after commit, so places left
-    are never stale; `fresh_until` ends it when the page would change by the clock alone (a course
-    starting, its waitlist closing).
-    """
-
-    def __init__(self, request, name: str) -> None:
-        self.request = request
-        self.key = self.version = None
-        if request.method != "GET" or request.user.is_authenticated or messages.get_messages(request):
-            return
-        parts = [
-            name,
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-            request.get_full_path(),
-        ]
-        self.key = "classes:visitor-page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-    def cached(self) -> HttpResponse | None:
-        if self.key is None:
-            return None
-        self.version, html = cached_for_catalog_version(self.key)
-        return None if html is None else self._response(html)
-
-    def render(
-        self, template: str, context: dict, *, fresh_until: Callable[[], datetime | None]
-    ) -> HttpResponse:
-        """Render the page; keep it for visitors until `fresh_until()` (read only when it is kept)."""
-        if self.version is None:
-            return render(self.request, template, context)
-        html = render_to_string(template, {**context, "csrf_token": _csrf_placeholder()}, self.request)
-        seconds = VISITOR_PAGE_SECONDS
-        if (until := fresh_until()) is not None:
-            seconds = min(seconds, int((until - timezone.now()).total_seconds()))
-        if seconds > 0:
-            cache_for_catalog_version(self.key, html, version=self.version, seconds=seconds)
-        return self._response(html)
-
-    def _response(self, html: str) -> HttpResponse:
-        return HttpResponse(html.replace(escape(_csrf_placeholder()), get_token(self.request)))
-
-
 def catalog(request):
-    page_cache = VisitorPage(request, "catalog")
-    if cached := page_cache.cached():
-        return cached
+    # The filters are validated before the cache is asked, so that a visitor's page is kept under its
+    # canonical URL only. A page served from the cache costs one query (the languages courses are taught in,
+    # the language filter's choices) and one round trip to the cache.
     form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
     form.is_valid()
+    page_number = requested_page_number(request.GET.get("page"))
+    page_cache = VisitorPage(request, catalog_page_url(form, page_number))
+    if cached := page_cache.cached():
+        return cached
     filters = form.filters()
     course_ids = catalog_course_ids(**filters)
-    page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
     page.object_list = courses_for_cards(page.object_list)
     return page_cache.render(
         "classes/course_list.html",
         {"form": form, "page": page, "courses": page.object_list, "filtered": bool(filters)},
         # Soonest first: the first course listed is the next to start, and so to drop off the list.
         fresh_until=lambda: first_session_start(course_ids[0]) if course_ids else None,
+        # A page number past the last (or below 1) shows the last page: kept only under its own number.
+        keep=page.number == page_number,
     )
 
 
@@ -182,12 +113,15 @@ def _course_state(course: Course, *, now: datetime) -> str:
 
 
 def _booking_panel(request, course: Course, *, now: datetime) -> dict:
-    """What the course page offers this person: sign in, confirm the email, add a baby, book, or why not."""
+    """What the course page offers this person: sign in, confirm the email, add a baby, book, or why not
+    (the course's own instructor is told they cannot book it, as book_course would refuse)."""
     state = _course_state(course, now=now)
     panel = {"state": state, "is_full": course.places_left <= 0}
     user = request.user
     if not user.is_authenticated:
         return panel
+    if course.instructor_id == user.pk:
+        return {**panel, "teaches_course": True}
     bookings = live_bookings_on(course, user)
     by_baby = {booking.baby_id: booking for booking in bookings}
     first_day = course.first_session_at.astimezone(course.zone).date() if course.first_session_at else None
@@ -236,7 +170,10 @@ def _next_change(course: Course, *, now: datetime) -> datetime | None:
 
 
 def course_detail(request, pk: int, slug: str):
-    page_cache = VisitorPage(request, "course")
+    # Kept under the course's path alone (pk as a number, so "/classes/007-…" is not a page of its own):
+    # a query string never makes another page, and a wrong slug redirects before anything is kept, so
+    # only a course's own slug ever has an entry.
+    page_cache = VisitorPage(request, reverse("classes:course_detail", kwargs={"pk": pk, "slug": slug}))
     if cached := page_cache.cached():
         return cached
     course = course_for_page(pk)
@@ -284,11 +221,6 @@ def book(request, pk: int):
         booking = services.book_course(course, parent=request.user, baby=baby)
     except BookingError as error:
         messages.error(request, str(error))
-        return redirect(course)
-    except OperationalError as error:
-        if not lock_wait_ran_out(error):
-            raise
-        messages.error(request, BUSY_MESSAGE)
         return redirect(course)
     names = {"baby": baby.first_name, "course": course.title}
     if booking.status == Booking.Status.CONFIRMED:
@@ -344,10 +276,6 @@ def offer_respond(request, token: str):
             services.respond_to_offer(booking, accept=accept, offer_version=version)
         except BookingError as error:
             messages.error(request, str(error))
-        except OperationalError as error:
-            if not lock_wait_ran_out(error):
-                raise
-            messages.error(request, BUSY_MESSAGE)
         else:
             if accept:
                 messages.success(request, _("The place is yours. See you at the first session!"))
@@ -421,11 +349,6 @@ def booking_cancel(request, pk: int):
         services.cancel_booking(booking, by=request.user)
     except BookingError as error:
         messages.error(request, str(error))
-        return redirect("classes:my_bookings")
-    except OperationalError as error:
-        if not lock_wait_ran_out(error):
-            raise
-        messages.error(request, BUSY_MESSAGE)
         return redirect("classes:my_bookings")
     names = {"baby": booking.baby.first_name if booking.baby_id else "", "course": booking.course.title}
     if status == Booking.Status.WAITLISTED:

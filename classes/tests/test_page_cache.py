@@ -1,12 +1,16 @@
 """Signed-out visitors get the catalog and course pages from the shared cache, and places left are still
 exact: every booking service bumps the catalog version when it commits, so the next visitor sees the
-change at once. The cache is Redis here, as in production, under a key prefix of this test's own."""
+change at once. The cache is Redis here, as in production, under a key prefix of this test's own
+(the `redis_cache` fixture), so the keys a visitor's requests leave behind can be counted."""
 
 from __future__ import annotations
 
+import random
 import re
-import uuid
+import secrets
+import string
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -19,22 +23,14 @@ from classes.emails import offer_version
 from classes.models import Booking, Course
 from classes.services import book_course, cancel_booking, expire_offers, respond_to_offer
 from classes.tests.factories import BabyFactory, BookingFactory, CourseFactory, SessionFactory
-from tests.support import delete_keys, redis_cache_settings
+from classes.views import CATALOG_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
 CATALOG = reverse("classes:catalog")
-
-
-REDIS_CACHE = "redis://127.0.0.1:6379/10"
-
-
-@pytest.fixture
-def shared_cache(settings):
-    prefix = f"nt-test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = redis_cache_settings(REDIS_CACHE, prefix)
-    yield
-    delete_keys(REDIS_CACHE, f"{prefix}:")
+# A catalog page served from the cache still reads the languages courses are taught in: the language
+# filter's choices, which its value is checked against before the cache is asked.
+CACHED_CATALOG_QUERIES = 1
 
 
 def course_with_places(capacity: int) -> Course:
@@ -51,13 +47,19 @@ def places(client: Client, url: str) -> str:
 
 
 def served_from_cache(client: Client, url: str) -> bool:
+    """Whether the page came from the cache: it read nothing from the database but what a kept page costs."""
+    cached_cost = CACHED_CATALOG_QUERIES if url.split("?")[0] == CATALOG else 0
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
-    return len(queries) == 0
+    return len(queries) == cached_cost
+
+
+def page_keys(redis_cache) -> set[str]:
+    return {key for key in redis_cache.stored_keys() if ":classes:visitor-page:" in key}
 
 
 def test_a_booking_shows_on_the_cached_course_page_and_catalog_at_once(
-    shared_cache, client, parent, django_capture_on_commit_callbacks
+    redis_cache, client, parent, django_capture_on_commit_callbacks
 ):
     course = course_with_places(3)
     baby = BabyFactory(parent=parent)
@@ -73,7 +75,7 @@ def test_a_booking_shows_on_the_cached_course_page_and_catalog_at_once(
     assert places(client, CATALOG) == "2 places left"
 
 
-def test_cancelling_a_place_shows_at_once(shared_cache, client, parent, django_capture_on_commit_callbacks):
+def test_cancelling_a_place_shows_at_once(redis_cache, client, parent, django_capture_on_commit_callbacks):
     course = course_with_places(2)
     booking = BookingFactory(course=course, parent=parent)
     assert places(client, course.get_absolute_url()) == "1 place left"
@@ -85,7 +87,7 @@ def test_cancelling_a_place_shows_at_once(shared_cache, client, parent, django_c
 
 
 @pytest.mark.parametrize("accept", [True, False], ids=["accepted", "declined"])
-def test_answering_an_offer_shows_at_once(shared_cache, client, django_capture_on_commit_callbacks, accept):
+def test_answering_an_offer_shows_at_once(redis_cache, client, django_capture_on_commit_callbacks, accept):
     course = course_with_places(2)
     BookingFactory(course=course)
     offered = BookingFactory(course=course, offered=True)
@@ -98,7 +100,7 @@ def test_answering_an_offer_shows_at_once(shared_cache, client, django_capture_o
 
 
 def test_an_expired_offer_frees_its_place_on_the_page_at_once(
-    shared_cache, client, django_capture_on_commit_callbacks
+    redis_cache, client, django_capture_on_commit_callbacks
 ):
     course = course_with_places(1)
     offered = BookingFactory(course=course, offered=True)
@@ -111,7 +113,7 @@ def test_an_expired_offer_frees_its_place_on_the_page_at_once(
     assert places(client, course.get_absolute_url()) == "1 place left"
 
 
-def test_signed_in_parents_get_their_own_page_not_the_cached_one(shared_cache, client, parent):
+def test_signed_in_parents_get_their_own_page_not_the_cached_one(redis_cache, client, parent):
     course = course_with_places(3)
     BookingFactory(course=course, parent=parent)
     Client().get(course.get_absolute_url())
@@ -121,7 +123,7 @@ def test_signed_in_parents_get_their_own_page_not_the_cached_one(shared_cache, c
     assert "Sign out" in client.get(course.get_absolute_url()).content.decode()
 
 
-def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(shared_cache):
+def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(redis_cache):
     course = course_with_places(3)
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     tokens = []
@@ -143,3 +145,147 @@ def test_without_a_shared_cache_nothing_is_kept(client):
     client.get(course.get_absolute_url())
 
     assert not served_from_cache(client, course.get_absolute_url())
+
+
+def catalog_of_fourteen() -> None:
+    """Two pages unfiltered; one page for every format and language filter (one of them empty)."""
+    for _ in range(CATALOG_PAGE_SIZE - 3):
+        SessionFactory(course=CourseFactory(language="en"))
+    for _ in range(3):
+        SessionFactory(course=CourseFactory(language="es"))
+    for _ in range(2):
+        SessionFactory(course=CourseFactory(online=True, language="en"))
+
+
+def visit_every_canonical_catalog_page(client: Client) -> None:
+    for format in ("", "venue", "online"):
+        for language in ("", "en", "es"):
+            for page in (1, 2, 3):
+                query = {"format": format, "language": language, "page": page}
+                response = client.get(CATALOG, {name: value for name, value in query.items() if value})
+                assert response.status_code == 200
+
+
+def junk(rng: random.Random, *, longest: int = 12) -> str:
+    alphabet = string.ascii_letters + string.digits + " -_.%/áñü€"
+    return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, longest)))
+
+
+def junk_catalog_query(rng: random.Random) -> str:
+    """Unknown parameters, page numbers of every kind, typed towns, filter values right and wrong."""
+    params = [(junk(rng), junk(rng)) for _ in range(rng.randint(0, 3))]
+    if rng.random() < 0.6:
+        page = rng.choice([str(rng.randint(-3, 40)), junk(rng, longest=4), "", "1.5", " 2", "02", "1e3"])
+        params.append(("page", page))
+    if rng.random() < 0.4:
+        params.append(("city", rng.choice(["Madrid", " madrid ", "   ", junk(rng, longest=30)])))
+    if rng.random() < 0.5:
+        params.append(("format", rng.choice(["", "venue", "online", "VENUE", junk(rng)])))
+    if rng.random() < 0.5:
+        params.append(("language", rng.choice(["", "en", "es", "fr", " en", junk(rng, longest=5)])))
+    if rng.random() < 0.3:
+        day = timezone.localdate() + timedelta(days=rng.randint(-900, 900))
+        params.append(
+            (rng.choice(["starts_from", "starts_to", "baby_born"]), rng.choice([day.isoformat(), junk(rng)]))
+        )
+    rng.shuffle(params)
+    return urlencode(params)
+
+
+def test_a_thousand_junk_catalog_urls_add_no_key_beyond_the_canonical_pages(redis_cache, client):
+    catalog_of_fourteen()
+    visit_every_canonical_catalog_page(client)
+    canonical = page_keys(redis_cache)
+    # Nine filter combinations with one page each, and the unfiltered catalog's second page.
+    assert len(canonical) == 10
+    seed = secrets.randbits(32)
+    rng = random.Random(seed)
+
+    statuses = {client.get(f"{CATALOG}?{junk_catalog_query(rng)}").status_code for _ in range(1000)}
+
+    assert statuses == {200}, f"seed {seed}"
+    assert page_keys(redis_cache) == canonical, f"seed {seed}"
+
+
+def test_unknown_parameters_get_the_canonical_page_and_its_links_carry_none_of_them(redis_cache, client):
+    catalog_of_fourteen()
+    client.get(CATALOG, {"format": "", "language": "", "utm_source": "newsletter"})
+
+    assert served_from_cache(client, CATALOG)
+    page = client.get(f"{CATALOG}?utm_source=other&city=").content.decode()
+    assert len(page_keys(redis_cache)) == 1
+    assert "utm_source" not in page
+    assert 'href="?page=2"' in page
+    assert f'name="next" value="{CATALOG}"' in page
+
+
+def test_a_filter_from_the_offered_choices_is_kept_under_one_spelling(redis_cache, client):
+    catalog_of_fourteen()
+    client.get(CATALOG, {"language": "es", "format": "venue", "city": "", "baby_born": ""})
+
+    assert served_from_cache(client, f"{CATALOG}?format=venue&language=es")
+    assert served_from_cache(client, f"{CATALOG}?language=es&format=venue&page=1&x=1")
+    assert len(page_keys(redis_cache)) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"city": "Madrid"},
+        {"city": "  "},
+        {"starts_from": "2030-01-01"},
+        {"baby_born": "not a date"},
+        {"language": "fr"},
+        {"format": "by-pigeon"},
+        {"page": "3"},
+        {"page": "0"},
+    ],
+    ids=[
+        "town",
+        "blank town",
+        "date",
+        "invalid date",
+        "language nobody teaches",
+        "unknown format",
+        "page past the last",
+        "page zero",
+    ],
+)
+def test_pages_filtered_by_typed_or_invalid_values_are_shown_but_never_kept(redis_cache, client, query):
+    catalog_of_fourteen()
+
+    response = client.get(CATALOG, query)
+
+    assert response.status_code == 200
+    assert page_keys(redis_cache) == set()
+
+
+def test_page_numbers_are_kept_only_up_to_the_last_page(redis_cache, client):
+    catalog_of_fourteen()
+    for page in ("2", "02", " 2", "+2"):
+        assert "Page 2 of 2" in client.get(CATALOG, {"page": page}).content.decode()
+
+    assert len(page_keys(redis_cache)) == 1
+    assert served_from_cache(client, f"{CATALOG}?page=2")
+
+
+def test_a_course_page_has_one_key_whatever_the_query_or_the_spelling_of_its_number(redis_cache, client):
+    course = course_with_places(3)
+    url = course.get_absolute_url()
+    client.get(f"{url}?ref=newsletter")
+
+    assert served_from_cache(client, url)
+    assert served_from_cache(client, f"{url}?x={secrets.token_hex(8)}")
+    assert served_from_cache(client, url.replace(f"/{course.pk}-", f"/000{course.pk}-"))
+    assert len(page_keys(redis_cache)) == 1
+    assert "ref=newsletter" not in client.get(url).content.decode()
+
+
+def test_a_wrong_slug_still_redirects_once_the_course_page_is_kept(redis_cache, client):
+    course = course_with_places(3)
+    client.get(course.get_absolute_url())
+
+    response = client.get(reverse("classes:course_detail", kwargs={"pk": course.pk, "slug": "old-title"}))
+
+    assert response.status_code == 301 and response["Location"] == course.get_absolute_url()
+    assert len(page_keys(redis_cache)) == 1

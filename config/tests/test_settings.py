@@ -169,8 +169,33 @@ def test_production_is_strict_about_https_and_cookies(production):
     assert values["CSRF_COOKIE_SECURE"] is True
     assert values["SECURE_HSTS_SECONDS"] > 0
     assert values["SECURE_SSL_REDIRECT"] is True
-    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["SECURE_PROXY_SSL_HEADER"] is None
     assert values["ALLOWED_HOSTS"] == []
+
+
+def test_proxy_headers_are_trusted_only_when_configured(production):
+    values = settings_from(
+        production, "SECURE_PROXY_SSL_HEADER", "TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_PROXY_COUNT"
+    )
+
+    assert values["SECURE_PROXY_SSL_HEADER"] is None
+    assert values["TRUSTED_PROXY_COUNT"] == values["ALLAUTH_TRUSTED_PROXY_COUNT"] == 0
+
+
+def test_behind_a_proxy_the_https_header_and_the_proxy_count_are_read(production):
+    env = {**production, "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto", "TRUSTED_PROXY_COUNT": "1"}
+
+    values = settings_from(
+        env, "SECURE_PROXY_SSL_HEADER", "TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_PROXY_COUNT"
+    )
+
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert values["TRUSTED_PROXY_COUNT"] == values["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+
+
+@pytest.mark.parametrize("count", ["abc", "-1", "1.5"])
+def test_a_proxy_count_that_means_nothing_refuses_to_start(production, count):
+    assert "TRUSTED_PROXY_COUNT" in refusal_from({**production, "TRUSTED_PROXY_COUNT": count})
 
 
 def test_allowed_hosts_and_trusted_origins_come_from_comma_separated_lists(production):

@@ -1,0 +1,149 @@
+"""The catalog and course pages as signed-out visitors see them, kept in the shared cache.
+
+A visitor chooses the URL, so a key taken from it as sent would let anyone fill the cache with junk
+(``/classes/?x=<random>``, a page number past the last, a town typed letter by letter). A page is kept
+under its canonical URL instead: the path the view has checked and only the query parameters the page
+knows, each with a value the site itself offers, written one way. Anything else is rendered as usual
+and never kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.html import escape
+
+from classes.forms import CatalogFilterForm
+from classes.selectors import cache_for_catalog_version, cached_for_catalog_version
+
+# The longest a signed-out visitor's catalog or course page is kept. Changes that matter bump the catalog
+# version at once (classes.selectors.bump_catalog_version); this bounds what a missed bump could cost.
+VISITOR_PAGE_SECONDS = 60
+
+# Catalog filters whose values are the choices of a select (three formats, the languages courses are taught
+# in): a page filtered by them is kept. The town and the dates are typed by the visitor, so their values
+# have no bound, and a page filtered by one is rendered each time: one visitor's town is rarely another's,
+# so keeping it would cost more than it saves.
+KEPT_CATALOG_FILTERS = ("format", "language")
+
+
+def _csrf_placeholder() -> str:
+    # Derived from SECRET_KEY, so every process agrees on it and no course title can contain it.
+    return "csrf-" + salted_hmac("classes.visitor-page", "csrf-placeholder").hexdigest()
+
+
+def requested_page_number(raw: str | None) -> int:
+    """The page number asked for, read as Paginator.get_page reads it (anything but a whole number is page
+    1), so that every spelling of a number ("2", "02", " 2") names the same page."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 1
+
+
+def catalog_page_url(form: CatalogFilterForm, page_number: int) -> str | None:
+    """The canonical URL of the catalog page this form and page number show, or None when the page is not
+    to be kept: a filter with an error, a town or a date filled in (even with blanks only), or a value the
+    form would show otherwise than the canonical page shows it, since the form is rendered as sent.
+
+    Unknown parameters are left out, so they never make a page of their own. Whether the page number is
+    one the catalog has is known only once the courses are counted: the view keeps the page only then.
+    """
+    if not form.is_valid():
+        return None
+    query = {}
+    for name in form.fields:
+        sent = form.data.get(name) or ""
+        if name not in KEPT_CATALOG_FILTERS:
+            if sent:
+                return None
+            continue
+        value = form.cleaned_data[name]
+        if sent != value:
+            return None
+        if value:
+            query[name] = value
+    if page_number != 1:
+        query["page"] = str(page_number)
+    url = reverse("classes:catalog")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+class VisitorPage:
+    """A catalog or course page as a signed-out visitor sees it, kept in the shared cache under its
+    canonical URL (see catalog_page_url; a course page's is its own path, with no query).
+
+    The page is the same for every signed-out visitor with the same language and canonical URL, except for
+    the CSRF token of the language switcher: it is rendered with a placeholder that each response replaces
+    with the visitor's own token. It is rendered as if the canonical URL had been asked for, so the links
+    it carries (the pages of the catalog, where the language switcher returns to) are the same whoever
+    asked first. Signed-in people, visitors with a message to show, anything but GET and a URL of None are
+    rendered as usual. A kept page is served only while the catalog version it was rendered under is
+    current, and every change to what these pages show bumps that version after commit, so places left
+    are never stale; `fresh_until` ends it when the page would change by the clock alone (a course
+    starting, its waitlist closing).
+    """
+
+    def __init__(self, request: HttpRequest, url: str | None) -> None:
+        self.request = request
+        self.url = url
+        self.key = self.version = None
+        if url is None:
+            return
+        if request.method != "GET" or request.user.is_authenticated or messages.get_messages(request):
+            return
+        parts = [translation.get_language(), timezone.get_current_timezone_name(), url]
+        self.key = "classes:visitor-page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def cached(self) -> HttpResponse | None:
+        if self.key is None:
+            return None
+        self.version, html = cached_for_catalog_version(self.key)
+        return None if html is None else self._response(html)
+
+    def render(
+        self,
+        template: str,
+        context: dict,
+        *,
+        fresh_until: Callable[[], datetime | None],
+        keep: bool = True,
+    ) -> HttpResponse:
+        """Render the page; keep it for visitors until `fresh_until()` (read only when it is kept), unless
+        `keep` is false: the view found the page shown is not the one the URL names."""
+        if self.version is None or not keep:
+            return render(self.request, template, context)
+        html = render_to_string(
+            template, {**context, "csrf_token": _csrf_placeholder()}, self._canonical_request()
+        )
+        seconds = VISITOR_PAGE_SECONDS
+        if (until := fresh_until()) is not None:
+            seconds = min(seconds, int((until - timezone.now()).total_seconds()))
+        if seconds > 0:
+            cache_for_catalog_version(self.key, html, version=self.version, seconds=seconds)
+        return self._response(html)
+
+    def _canonical_request(self) -> HttpRequest:
+        """This request as if the canonical URL had been asked for: what the template reads of the URL
+        (request.get_full_path, {% querystring %}) then depends on the key alone."""
+        path, _, query = self.url.partition("?")
+        canonical = copy.copy(self.request)
+        canonical.path = path
+        canonical.GET = QueryDict(query)
+        canonical.META = {**self.request.META, "QUERY_STRING": query}
+        return canonical
+
+    def _response(self, html: str) -> HttpResponse:
+        return HttpResponse(html.replace(escape(_csrf_placeholder()), get_token(self.request)))
