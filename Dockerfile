@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     VAR_DIR=/app/var \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/app/media
+    MEDIA_ROOT=/app/media \
+    PRIVATE_MEDIA_ROOT=/app/private
 
 WORKDIR /app
 
@@ -20,10 +21,11 @@ RUN pip install -r requirements/run.lock
 
 RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-create-home app
 
-# The code stays owned by root and read-only to the app; only var/ and media/ are writable (media/ is a
-# volume in docker-compose.yml, and a fresh named volume takes this folder's owner).
+# The code stays owned by root and read-only to the app; only var/, media/ and private/ are writable
+# (media/ and private/ are volumes in docker-compose.yml, and a fresh named volume takes its folder's owner).
 COPY . .
-RUN mkdir -p "$VAR_DIR" "$MEDIA_ROOT" && chown app:app "$VAR_DIR" "$MEDIA_ROOT"
+RUN mkdir -p "$VAR_DIR" "$MEDIA_ROOT" "$PRIVATE_MEDIA_ROOT" \
+    && chown app:app "$VAR_DIR" "$MEDIA_ROOT" "$PRIVATE_MEDIA_ROOT"
 
 # Hashed, compressed static files are part of the image, so every web replica serves the same manifest.
 # The key only satisfies the settings' production checks; nothing is signed at build time.

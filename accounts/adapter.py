@@ -11,6 +11,21 @@ from django.utils.html import strip_tags
 
 from notifications.services import RenderedEmail, queue_rendered_email
 
+# What allauth puts in the context of an email that signs someone in or sets their password: the link
+# (confirmation, reset) and the bare key or code, which a template may also show on its own.
+CREDENTIAL_CONTEXT_KEYS = ("activate_url", "password_reset_url", "key", "code")
+
+
+def credentials_in(context: dict) -> list[str]:
+    """The values of an allauth email's context that act for the recipient, to keep out of the outbox."""
+    credentials = [
+        value for name in CREDENTIAL_CONTEXT_KEYS if isinstance(value := context.get(name), str) and value
+    ]
+    # A reset link carries "<uid>-<key>"; the uid alone is only the user's id, far too short to mask.
+    if context.get("uid") and context.get("key"):
+        credentials.append(f"{context['uid']}-{context['key']}")
+    return credentials
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
@@ -21,6 +36,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 template_prefix, email, {"email": email, **context, **self._site_context()}
             )
         if message.content_subtype == "html":
+            # The text part is made from the HTML here; queue_rendered_email masks the credentials in both.
             html, text = message.body, strip_tags(message.body)
         else:
             alternatives = getattr(message, "alternatives", [])
@@ -35,6 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):
             template=template_prefix,
             user=user,
             language=language,
+            secrets=credentials_in(context),
         )
 
     def _site_context(self) -> dict:

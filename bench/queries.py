@@ -179,13 +179,12 @@ PAGES: dict[str, list[Page] | None] = {
             _url("certification:verify_token", token=lambda o: o.certificate.token),
         )
     ],
-    "certification:certificate_pdf": [
-        Page(
-            "certificate PDF",
-            "anonymous",
-            _url("certification:certificate_pdf", token=lambda o: o.certificate.token),
-        )
+    "certification:my_certificate_pdf": [
+        Page("/teach/certificate/certificate.pdf", "instructor", _url("certification:my_certificate_pdf"))
     ],
+    # Files streamed to one person (an email's attachment) or public photos: not pages.
+    "notifications:attachment_download": None,
+    "media": None,
     "certification:my_certificate": [
         Page("/teach/certificate/", "instructor", _url("certification:my_certificate"))
     ],

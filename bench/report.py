@@ -332,7 +332,7 @@ Measured while building this bench, on the same machine and data (in-process, Dj
 2. **Signed-out pages kept in Redis, invalidated exactly.** Rendering is what is left: the catalog's
    twelve cards and the course page's sessions cost 10–20 ms of template rendering, far more than the
    framework's own ~0.6 ms a request. The catalog and course pages are therefore kept for signed-out
-   visitors (`classes.views.VisitorPage`), under the *catalog version*: the version is read in the same
+   visitors (`classes.page_cache.VisitorPage`), under the *catalog version*: the version is read in the same
    round trip as the page, and every service that changes what these pages show bumps it on commit
    (`transaction.on_commit(bump_catalog_version)`; book, cancel, accept or decline an offer, expire
    offers), so places left are exact the moment a booking commits. The CSRF token of the language form is

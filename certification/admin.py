@@ -25,7 +25,7 @@ from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import person_column
-from accounts.models import CERTIFICATION_ADMINS_GROUP, TRAINERS_GROUP, User
+from accounts.models import TRAINERS_GROUP, User
 from certification.forms import CorrectNameForm, ReasonForm, RevokeForm
 from certification.models import (
     Certificate,
@@ -48,18 +48,20 @@ from certification.services import (
     resend_certificate,
     revoke_certificate,
 )
+from certification.views import certificate_pdf_response
 
 OUTCOME_FIELDS = ("training_attended", "exam_score", "fee_paid")
 
 
+ISSUE_CERTIFICATE = "certification.issue_certificate"
+MANAGE_CERTIFICATE = "certification.manage_certificate"
+
+
 def is_certification_admin(request) -> bool:
-    """Superusers and the Certification admins group see every enrollment and issue certificates."""
-    if not hasattr(request, "_is_certification_admin"):
-        user = request.user
-        request._is_certification_admin = user.is_active and (
-            user.is_superuser or user.groups.filter(name=CERTIFICATION_ADMINS_GROUP).exists()
-        )
-    return request._is_certification_admin
+    """Who issues certificates (the Certification admins group holds the permission) also sees every
+    training and enrollment; a trainer without it sees only the trainings they lead. Being staff, or a
+    member of a group by name, grants nothing by itself: permissions do."""
+    return request.user.is_active and request.user.has_perm(ISSUE_CERTIFICATE)
 
 
 class TrainingCourseForm(forms.ModelForm):
@@ -105,20 +107,16 @@ class TrainingCourseAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                enrolled_count=Count(
-                    "enrollments",
-                    filter=Q(
-                        enrollments__status__in=[Enrollment.Status.ACCEPTED, Enrollment.Status.CERTIFIED]
-                    ),
-                ),
-                applications_count=Count(
-                    "enrollments", filter=Q(enrollments__status=Enrollment.Status.APPLIED)
-                ),
-            )
+        trainings = super().get_queryset(request)
+        if not is_certification_admin(request):
+            # Trainers see the trainings they lead, and nothing else.
+            trainings = trainings.filter(trainer=request.user)
+        return trainings.annotate(
+            enrolled_count=Count(
+                "enrollments",
+                filter=Q(enrollments__status__in=[Enrollment.Status.ACCEPTED, Enrollment.Status.CERTIFIED]),
+            ),
+            applications_count=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.APPLIED)),
         )
 
     @admin.display(description=_("enrolled"), ordering="enrolled_count")
@@ -192,7 +190,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
             record_training_outcome(obj, actor=request.user, **outcome)
 
     def has_issue_certificate_permission(self, request) -> bool:
-        return is_certification_admin(request)
+        return request.user.has_perm(ISSUE_CERTIFICATE)
 
     @admin.display(description=_("training"), ordering="training__starts_on")
     def training_title(self, enrollment: Enrollment) -> str:
@@ -340,13 +338,12 @@ class CertificateStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        revoked = Q(revoked_at__lte=now)
         if self.value() == CertificateStatus.REVOKED:
-            return queryset.filter(revoked)
+            return queryset.revoked_at_(now)
         if self.value() == CertificateStatus.EXPIRED:
-            return queryset.exclude(revoked).filter(valid_until__lte=now)
+            return queryset.expired_at(now)
         if self.value() == CertificateStatus.VALID:
-            return queryset.exclude(revoked).filter(valid_until__gt=now)
+            return queryset.valid_at(now)
         return queryset
 
 
@@ -488,7 +485,7 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         "public_statement",
         "published_courses",
         "token",
-        "pdf",
+        "pdf_download",
     )
     readonly_fields = fields
 
@@ -501,7 +498,7 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         )
 
     def has_manage_certificate_permission(self, request) -> bool:
-        return is_certification_admin(request)
+        return request.user.has_perm(MANAGE_CERTIFICATE)
 
     def view_on_site(self, certificate: Certificate) -> str | None:
         # The public verification page, once its URL exists.
@@ -536,12 +533,37 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             )
             for slug in LIFECYCLE
         ]
+        own.append(
+            path(
+                "<int:pk>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="certification_certificate_pdf",
+            )
+        )
         return own + super().get_urls()
+
+    def pdf_view(self, request, pk: int):
+        """The certificate's PDF for staff who may view certificates; a revoked one has none (404)."""
+        if not request.user.has_perm("certification.view_certificate"):
+            raise PermissionDenied
+        certificate = get_object_or_404(self.get_queryset(request), pk=pk)
+        return certificate_pdf_response(certificate)
+
+    @admin.display(description=_("PDF"))
+    def pdf_download(self, certificate: Certificate) -> str:
+        # The stored file has no public URL (private storage): the link goes through pdf_view.
+        if certificate.status == CertificateStatus.REVOKED:
+            return gettext("None: the PDF of a revoked certificate is deleted.")
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:certification_certificate_pdf", args=[certificate.pk]),
+            f"{certificate.number}.pdf",
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         certificate = self.get_object(request, object_id)
-        if certificate is not None and is_certification_admin(request):
+        if certificate is not None and self.has_manage_certificate_permission(request):
             extra_context["lifecycle_steps"] = [
                 (
                     LIFECYCLE[slug].label,
@@ -555,7 +577,7 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     def lifecycle_view(self, request, pk: int, slug: str):
         """The intermediate page of one lifecycle step: GET shows the form, POST calls the service."""
-        if not is_certification_admin(request):
+        if not self.has_manage_certificate_permission(request):
             raise PermissionDenied
         step = LIFECYCLE[slug]
         certificate = get_object_or_404(self.get_queryset(request), pk=pk)

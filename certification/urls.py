@@ -14,7 +14,7 @@ urlpatterns = [
     path("training/progress/", views.progress, name="progress"),
     path("certificates/verify/", views.verify_lookup, name="verify_lookup"),
     path("certificates/verify/<str:token>/", views.verify, name="verify_token"),
-    path("certificates/verify/<str:token>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("teach/certificate/", views.my_certificate, name="my_certificate"),
+    path("teach/certificate/certificate.pdf", views.my_certificate_pdf, name="my_certificate_pdf"),
     path("teach/certificate/badge.json", views.my_certificate_badge, name="my_certificate_badge"),
 ]

@@ -13,11 +13,13 @@ from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.addresses import rate_limit_address
 from certification import services
 from certification.badges import linkedin_add_url, open_badge_credential
 from certification.emails import ISSUING_BODY, verification_url
@@ -135,9 +137,13 @@ def _not_found(request):
 
 
 def _lookup_allowed(request) -> bool:
-    """A fixed one-minute window per client address, counted in the shared cache."""
+    """A fixed one-minute window per client address, counted in the shared cache.
+
+    The address is the one allauth's limits count (accounts.addresses): behind a proxy REMOTE_ADDR would put
+    every visitor in one bucket, and a forged X-Forwarded-For must not pick another.
+    """
     window = int(time.time() // 60)
-    key = f"certificate-lookup:{request.META.get('REMOTE_ADDR', '')}:{window}"
+    key = f"certificate-lookup:{rate_limit_address(request)}:{window}"
     cache.add(key, 0, timeout=90)
     try:
         count = cache.incr(key)
@@ -187,21 +193,34 @@ def verify(request, token: str):
     return render(request, "certification/certificate_verify.html", _verification_context(certificate))
 
 
-@never_cache
-@require_GET
-def certificate_pdf(request, token: str):
-    """The PDF, only while the certificate is valid; rendered on the spot if the stored one is not current."""
-    certificate = certificate_for_token(token)
-    if certificate is None or certificate.status != CertificateStatus.VALID:
-        return _not_found(request)
+def _open_stored_pdf(certificate: Certificate):
+    """The stored PDF, open for reading, if it shows the current revision; None when it must be rendered."""
+    if not certificate.pdf_is_current:
+        return None
+    try:
+        return certificate.pdf.open("rb")
+    except OSError:
+        # A file missing from storage is rendered again rather than failing the holder's download.
+        return None
+
+
+def certificate_pdf_response(certificate: Certificate) -> HttpResponse:
+    """The PDF of a certificate for its holder or for staff, never for a revoked one.
+
+    The stored file when it shows the current revision; otherwise (not emailed yet, renewed or corrected
+    since, reinstated) a fresh render, which is not stored: storing is the email task's job.
+    """
+    if certificate.status == CertificateStatus.REVOKED:
+        raise Http404
     filename = f"{certificate.number}.pdf"
-    if certificate.pdf_is_current:
-        try:
-            return FileResponse(certificate.pdf.open("rb"), content_type="application/pdf", filename=filename)
-        except OSError:
-            pass
-    response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    stored = _open_stored_pdf(certificate)
+    if stored is not None:
+        response = FileResponse(stored, content_type="application/pdf", filename=filename)
+    else:
+        response = HttpResponse(render_certificate_pdf(certificate), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    # One person's document: no shared cache may keep it, nor a browser on a shared computer.
+    add_never_cache_headers(response)
     return response
 
 
@@ -223,6 +242,17 @@ def my_certificate(request):
             "linkedin_url": linkedin_add_url(certificate),
         },
     )
+
+
+@login_required
+@require_GET
+def my_certificate_pdf(request):
+    """The signed-in holder's own certificate PDF: the address names no certificate, so there is none
+    of someone else's to ask for."""
+    certificate = current_certificate(request.user)
+    if certificate is None:
+        raise Http404
+    return certificate_pdf_response(certificate)
 
 
 @login_required

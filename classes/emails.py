@@ -92,12 +92,15 @@ def read_offer_token(token: str) -> tuple[int, str] | None:
 
 
 def queue_place_offered(booking: Booking) -> None:
-    url = settings.SITE_URL + reverse("classes:offer_respond", kwargs={"token": offer_token(booking)})
+    token = offer_token(booking)
+    url = settings.SITE_URL + reverse("classes:offer_respond", kwargs={"token": token})
     _queue_to_parent(
         booking,
         "place_offered",
         f"place-offered:{booking.pk}:{offer_version(booking)}",
         context={"accept_url": url, "decline_url": url},
+        # Whoever holds the link can take or give away the place: staff reading the outbox must not.
+        secrets=[url, token],
     )
 
 
@@ -168,24 +171,29 @@ def queue_session_cancelled(booking: Booking, session: Session) -> None:
     )
 
 
-def queue_course_cancelled(booking: Booking, *, previous_status: str) -> None:
+def queue_course_cancelled(booking: Booking, *, previous_status: str, cancelled_by=None) -> None:
     """Tell a family the course is cancelled; ``previous_status`` says whether they had a place, an offer
-    or a waitlist place, which changes what happens next. Families with a place get the calendar update."""
+    or a waitlist place, which changes what happens next. Families with a place get the calendar update.
+    ``cancelled_by`` is the association's coordinator when it was not the instructor who cancelled: the
+    email then says so, rather than putting the words in the instructor's mouth."""
     had_place = previous_status == Booking.Status.CONFIRMED
     _queue_to_parent(
         booking,
         "course_cancelled",
         f"course-cancelled:{booking.pk}",
-        context={"had_place": had_place, "was_waiting": not had_place},
+        context={"had_place": had_place, "was_waiting": not had_place, "cancelled_by": cancelled_by},
         attachments=[_updated_calendar(booking)] if had_place else [],
     )
 
 
 def queue_instructor_message(booking: Booking, message: CourseMessage) -> None:
-    """A message from the instructor to one confirmed family."""
+    """A message to one confirmed family: from the instructor, or from the association on the
+    instructor's behalf when a coordinator sent it (signed with the coordinator's own name)."""
+    sender = message.sender
+    on_behalf = sender if sender is not None and sender.pk != booking.course.instructor_id else None
     _queue_to_parent(
         booking,
         "instructor_message",
         f"course-message:{message.pk}:{booking.pk}",
-        context={"message": message},
+        context={"message": message, "on_behalf": on_behalf},
     )

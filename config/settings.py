@@ -183,8 +183,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
-# Private files (email attachments, certificate PDFs) live in a storage of their own that no URL maps to:
-# they are streamed only by views that check who is asking. Public media (instructor photos) is served at
+# Private files (email attachments, certificate PDFs) live in a storage of their own that no route serves
+# (its files' .url would fall back to MEDIA_URL, where the media view refuses anything but photos): they
+# are streamed only by views that check who is asking. Public media (instructor photos) is served at
 # MEDIA_URL in every deployment (config.media, or the bucket's own URLs on S3).
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 if AWS_STORAGE_BUCKET_NAME:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from config import views
+from config.media import media_urlpatterns
 
 admin.site.site_header = "Nurturing Touch"
 admin.site.site_title = _("Nurturing Touch admin")
@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("instructors.urls")),
     path("", include("privacy.urls")),
     path("", include("certification.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 
@@ -26,7 +27,5 @@ handler404 = "config.views.page_not_found"
 handler403 = "config.views.permission_denied"
 handler500 = "config.views.server_error"
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Instructor photos at MEDIA_URL, with or without DEBUG, when they are on the local disk.
+urlpatterns += media_urlpatterns()

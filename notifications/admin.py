@@ -1,14 +1,16 @@
-"""The outbox in admin: every email exactly as it went out, read-only; failed rows can be retried."""
+"""The outbox in admin: every email as it went out, read-only, with the credentials it carried masked;
+failed rows can be retried."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
-from notifications.services import retry_email
+from notifications.services import mask_secrets, retry_email
 
 
 class ReadOnlyAdminMixin:
@@ -30,13 +32,17 @@ class EmailAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # An attachment is part of the email: whoever may read the email sees what was attached.
+        return request.user.has_perm("notifications.view_outgoingemail")
+
     @admin.display(description=_("file"))
     def download(self, attachment: EmailAttachment) -> str:
         if not attachment.file:
             return "—"
-        return format_html(
-            '<a href="{}" download="{}">{}</a>', attachment.file.url, attachment.filename, _("Download")
-        )
+        # Through the view that checks who is asking: the file has no public address of its own.
+        url = reverse("notifications:attachment_download", args=[attachment.pk])
+        return format_html('<a href="{}" download="{}">{}</a>', url, attachment.filename, _("Download"))
 
 
 @admin.register(OutgoingEmail)
@@ -44,7 +50,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "to_email",
-        "subject",
+        "shown_subject",
         "template",
         "language",
         "status",
@@ -57,7 +63,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [EmailAttachmentInline]
     actions = ["retry_sending"]
     fieldsets = (
-        (None, {"fields": ("to_email", "user", "subject", "template", "language", "key")}),
+        (None, {"fields": ("to_email", "user", "shown_subject", "template", "language", "key")}),
         (
             _("Delivery"),
             {
@@ -78,7 +84,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = (
         "to_email",
         "user",
-        "subject",
+        "shown_subject",
         "template",
         "language",
         "key",
@@ -95,8 +101,9 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
+        # The credentials an email carries are never loaded here, so no page of this admin can show them.
+        queryset = super().get_queryset(request).defer("secrets")
         # The list never shows the bodies, which can be tens of kilobytes a row.
-        queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
             queryset = queryset.defer("body_text", "body_html")
         return queryset
@@ -106,11 +113,17 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # for whoever holds the model's change permission.
         return request.user.has_perm("notifications.change_outgoingemail")
 
+    @admin.display(description=_("subject"), ordering="subject")
+    def shown_subject(self, email: OutgoingEmail) -> str:
+        return mask_secrets(email.subject)
+
     @admin.display(description=_("text body"))
     def text_body(self, email: OutgoingEmail) -> str:
         if email.body_purged_at and not email.body_text:
             return _("Purged after the retention period.")
-        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', email.body_text)
+        return format_html(
+            '<pre style="white-space: pre-wrap; margin: 0">{}</pre>', mask_secrets(email.body_text)
+        )
 
     @admin.display(description=_("HTML body"))
     def html_body(self, email: OutgoingEmail) -> str:
@@ -120,7 +133,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html(
             '<iframe sandbox="" srcdoc="{}" title="{}" '
             'style="width: 100%; min-width: 40em; height: 32em; border: 1px solid #ccc"></iframe>',
-            email.body_html,
+            mask_secrets(email.body_html),
             _("HTML body"),
         )
 

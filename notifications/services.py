@@ -7,7 +7,8 @@ transaction is ever held across the network (PRODUCT.md §7).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -21,6 +22,8 @@ from django.db.models import F, Min
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
 
@@ -54,6 +57,12 @@ class DeliveryOutcome(StrEnum):
     NOT_CLAIMED = "not-claimed"
 
 
+# Stored bodies hold this in place of each credential (a sign-in, reset or offer link, its token, a code).
+SECRET_PLACEHOLDER = "[[secret:{}]]"
+SECRET_PLACEHOLDER_PATTERN = re.compile(r"\[\[secret:(\d+)\]\]")
+SECRET_MASK = _("[hidden: a one-time link or code ••••••]")
+
+
 def _render_plain(template_name: str, context: dict[str, Any]) -> str:
     """Render a plain-text template without HTML escaping: "O'Brien" stays "O'Brien" in a text email."""
     return get_template(template_name).template.render(Context(context, autoescape=False))
@@ -82,12 +91,14 @@ def queue_email(
     user: AbstractBaseUser | None = None,
     language: str | None = None,
     attachments: Sequence[Attachment] = (),
+    secrets: Sequence[str] = (),
 ) -> OutgoingEmail:
     """Render an email now, in the recipient's language, and store it in the outbox.
 
     Call it inside the transaction of the change that causes the email: the row commits or rolls back
     with it, and delivery is queued only after commit. Queueing a key that exists already is a no-op
-    that returns the existing row.
+    that returns the existing row. ``secrets`` are the credentials the email carries (a signed link,
+    its token): they are stored apart from the bodies and never shown to staff (see hide_secrets).
     """
     language = language or language_for(user)
     rendered = render_email(template, {"recipient": user, **context}, language=language)
@@ -99,6 +110,7 @@ def queue_email(
         user=user,
         language=language,
         attachments=attachments,
+        secrets=secrets,
     )
 
 
@@ -111,11 +123,13 @@ def queue_rendered_email(
     user: AbstractBaseUser | None = None,
     language: str | None = None,
     attachments: Sequence[Attachment] = (),
+    secrets: Sequence[str] = (),
 ) -> OutgoingEmail:
     """Store an already rendered email in the outbox (see queue_email); a known key changes nothing."""
     existing = OutgoingEmail.objects.filter(key=key).first()
     if existing is not None:
         return existing
+    rendered, stored_secrets = hide_secrets(rendered, secrets)
     try:
         # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
         with transaction.atomic():
@@ -128,6 +142,7 @@ def queue_rendered_email(
                 subject=rendered.subject[:255],
                 body_text=rendered.text,
                 body_html=rendered.html,
+                secrets=stored_secrets,
             )
             for attachment in attachments:
                 stored = EmailAttachment(
@@ -138,6 +153,48 @@ def queue_rendered_email(
     except IntegrityError:
         return OutgoingEmail.objects.get(key=key)
     return email
+
+
+def hide_secrets(rendered: RenderedEmail, secrets: Sequence[str]) -> tuple[RenderedEmail, list[str]]:
+    """Replace every credential in subject, text and HTML with a numbered placeholder.
+
+    Staff read the outbox in admin to answer "did my email go out?"; a password-reset or offer link
+    shown there would let them act as the recipient. The longest secret is matched first, so a link is
+    hidden whole rather than around its token. The HTML-escaped spelling is matched too (a secret with
+    an "&" appears as "&amp;" in HTML). Returns the masked email and the secrets, indexed as numbered.
+    """
+    values = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+    if not values:
+        return rendered, []
+    index_of: dict[str, int] = {}
+    for index, value in enumerate(values):
+        index_of.setdefault(value, index)
+        index_of.setdefault(str(escape(value)), index)
+    # One pass with longest alternatives first: text already replaced is never matched again.
+    pattern = re.compile("|".join(re.escape(form) for form in sorted(index_of, key=len, reverse=True)))
+
+    def hide(text: str) -> str:
+        return pattern.sub(lambda match: SECRET_PLACEHOLDER.format(index_of[match.group(0)]), text)
+
+    masked = RenderedEmail(subject=hide(rendered.subject), text=hide(rendered.text), html=hide(rendered.html))
+    return masked, values
+
+
+def reveal_secrets(text: str, secrets: Sequence[str], *, html: bool = False) -> str:
+    """Put the stored credentials back in place of their placeholders, for delivery only."""
+
+    def reveal(match: re.Match) -> str:
+        index = int(match.group(1))
+        if index >= len(secrets):
+            return match.group(0)
+        return str(escape(secrets[index])) if html else secrets[index]
+
+    return SECRET_PLACEHOLDER_PATTERN.sub(reveal, text)
+
+
+def mask_secrets(text: str) -> str:
+    """The stored text as a person reads it in admin or in an export: each credential a visible mask."""
+    return SECRET_PLACEHOLDER_PATTERN.sub(lambda match: str(SECRET_MASK), text)
 
 
 def enqueue_delivery(email_id: int, *, countdown: int | None = None) -> None:
@@ -163,14 +220,14 @@ def claim_email(email_id: int) -> bool:
 
 def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+        subject=reveal_secrets(email.subject, email.secrets),
+        body=reveal_secrets(email.body_text, email.secrets),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_email],
         headers={"X-Outbox-Key": email.key, "X-Outbox-Id": str(email.pk)},
     )
     if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+        message.attach_alternative(reveal_secrets(email.body_html, email.secrets, html=True), "text/html")
     for attachment in email.attachments.all():
         with attachment.file.open("rb") as handle:
             message.attach(attachment.filename, handle.read(), attachment.content_type)
@@ -196,8 +253,9 @@ def deliver_email(email_id: int) -> tuple[DeliveryOutcome, int | None]:
         build_message(email).send(fail_silently=False)
     except Exception as exc:
         return _record_failure(email, exc)
+    # The credentials did their job once delivered: the row keeps the masked bodies and nothing usable.
     OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
-        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error="", secrets=[]
     )
     return DeliveryOutcome.SENT, None
 
@@ -295,19 +353,25 @@ def oldest_queued_email_age_seconds() -> float | None:
     return None if oldest is None else (timezone.now() - oldest).total_seconds()
 
 
-def emails_sent_to(user) -> list[dict]:
-    """The emails the outbox holds for a person, for their data export."""
-    return [
-        {
+def emails_sent_to(user, *, withhold_text_of: Collection[str] = (), withheld_note: str = "") -> list[dict]:
+    """The emails the outbox holds for a person, for their data export; credentials stay masked, since
+    an export file is kept and shared in ways a one-time link should not be. The text of emails made
+    from the templates in ``withhold_text_of`` is left out (None), with ``withheld_note`` saying why."""
+    exported = []
+    for email in OutgoingEmail.objects.filter(user=user).order_by("pk"):
+        row = {
             "to": email.to_email,
-            "subject": email.subject,
+            "subject": mask_secrets(email.subject),
             "status": email.status,
             "created_at": email.created_at.isoformat(),
             "sent_at": email.sent_at.isoformat() if email.sent_at else None,
-            "text": email.body_text,
+            "text": mask_secrets(email.body_text),
         }
-        for email in OutgoingEmail.objects.filter(user=user).order_by("pk")
-    ]
+        if email.template in withhold_text_of:
+            row["text"] = None
+            row["text_withheld"] = withheld_note
+        exported.append(row)
+    return exported
 
 
 def forget_recipient(user) -> int:
@@ -323,6 +387,7 @@ def forget_recipient(user) -> int:
             subject="",
             body_text="",
             body_html="",
+            secrets=[],
             body_purged_at=timezone.now(),
             user=None,
         )

@@ -18,8 +18,8 @@ ACCESS = {
     "progress": (lambda certificate, training: {}, 302, 200),
     "verify_lookup": (lambda certificate, training: {}, 200, 200),
     "verify_token": (lambda certificate, training: {"token": certificate.token}, 200, 200),
-    "certificate_pdf": (lambda certificate, training: {"token": certificate.token}, 200, 200),
     "my_certificate": (lambda certificate, training: {}, 302, 200),
+    "my_certificate_pdf": (lambda certificate, training: {}, 302, 200),
     "my_certificate_badge": (lambda certificate, training: {}, 302, 200),
 }
 
@@ -44,11 +44,12 @@ def test_anonymous_visitor_and_holder_get_what_the_table_says(client, instructor
     assert client.get(url).status_code == holder
 
 
-def test_the_pdf_of_someone_elses_revoked_certificate_is_not_served(client, staff):
-    certificate = CertificateFactory()
+def test_the_pdf_of_a_revoked_certificate_is_not_served_even_to_its_holder(client, instructor, staff):
+    certificate = CertificateFactory(holder=instructor)
     services.revoke_certificate(certificate, actor=staff, reason="x", public_statement="y")
+    client.force_login(instructor)
 
-    assert client.get(reverse("certification:certificate_pdf", args=[certificate.token])).status_code == 404
+    assert client.get(reverse("certification:my_certificate_pdf")).status_code == 404
 
 
 def test_verification_and_lookup_refuse_methods_they_do_not_take(client):

@@ -185,7 +185,7 @@ def test_outbox_change_page_shows_the_stored_bodies_safely(client, staff):
     assert 'sandbox=""' in page
     assert 'srcdoc="&lt;p onclick=&quot;steal()&quot;&gt;Hi &amp; &quot;welcome&quot;&lt;/p&gt;"' in page
     assert '<p onclick="steal()">' not in page
-    assert attachment.file.url in page
+    assert reverse("notifications:attachment_download", args=[attachment.pk]) in page
     assert 'name="subject"' not in page
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -142,8 +143,7 @@ def test_explicit_language_overrides_the_recipients(parent):
 
 
 @pytest.mark.django_db
-def test_attachments_are_stored_as_files_and_attached_when_sent(parent, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_attachments_are_stored_as_files_and_attached_when_sent(parent):
     guide = Attachment(
         filename="home-practice.pdf", content=b"%PDF-1.4 strokes", content_type="application/pdf"
     )
@@ -152,7 +152,7 @@ def test_attachments_are_stored_as_files_and_attached_when_sent(parent, settings
 
     stored = EmailAttachment.objects.get(email=email)
     assert stored.filename == "home-practice.pdf"
-    assert (tmp_path / stored.file.name).read_bytes() == b"%PDF-1.4 strokes"
+    assert Path(stored.file.path).read_bytes() == b"%PDF-1.4 strokes"
     message = build_message(email)
     assert [tuple(attachment) for attachment in message.attachments] == [
         ("home-practice.pdf", b"%PDF-1.4 strokes", "application/pdf")
@@ -387,12 +387,11 @@ def test_purge_blanks_old_sent_bodies_and_keeps_the_metadata(settings):
 
 
 @pytest.mark.django_db
-def test_purge_deletes_the_attachments_of_old_sent_emails(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_purge_deletes_the_attachments_of_old_sent_emails(settings):
     attachment = EmailAttachmentFactory(
         email__sent=True, email__sent_at=timezone.now() - timedelta(days=settings.OUTBOX_RETENTION_DAYS + 1)
     )
-    stored_file = tmp_path / attachment.file.name
+    stored_file = Path(attachment.file.path)
     assert stored_file.exists()
 
     purge_sent_email_bodies()

@@ -137,7 +137,8 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     page.goto(live_server.url + certificate.get_absolute_url())
     status = page.locator("#certificate-status")
     assert "VALID" in status.inner_text()
-    assert page.get_by_role("link", name="Download the certificate (PDF)").count() == 1
+    # The PDF is the holder's document: the public page proves validity without handing it out.
+    assert page.get_by_role("link", name="Download the certificate (PDF)").count() == 0
     assert_accessible(page, "certification-verify-valid")
     screenshot(page, "certification-verify-valid")
 
