@@ -1,6 +1,6 @@
 """Trainings, enrollments and certificates in admin, where trainers record outcomes and admins issue.
 
-Enrollment statuses and certificates change only through certification.services (PRODUCT.md §7): the
+Enrollment statuses and certificates change only through certification.services (docs/architecture.md): the
 admin actions here call them, and the fields they own are read-only.
 """
 
@@ -187,7 +187,22 @@ class EnrollmentAdmin(admin.ModelAdmin):
         if direct:
             obj.save(update_fields=direct)
         if outcome:
-            record_training_outcome(obj, actor=request.user, **outcome)
+            try:
+                record_training_outcome(obj, actor=request.user, **outcome)
+            except CertificationError as error:
+                request._enrollment_refused = True
+                self.message_user(request, str(error), messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_enrollment_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        # A refused outcome (the row was busy) stays on the page with the message, not "changed successfully".
+        if getattr(request, "_enrollment_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
 
     def has_issue_certificate_permission(self, request) -> bool:
         return request.user.has_perm(ISSUE_CERTIFICATE)
@@ -513,7 +528,8 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("holder's published courses"))
     def published_courses(self, certificate: Certificate) -> str:
-        """What keeps running after a lapse or revocation unless staff cancel it (PRODUCT.md §7)."""
+        """What keeps running after a lapse or revocation unless staff cancel it (docs/domain.md,
+        Certification)."""
         courses = published_courses_of(certificate.holder)
         if not courses:
             return gettext("None")

@@ -1,6 +1,6 @@
 """One small function per email trainees and certificate holders receive; each queues through the outbox.
 
-Call them inside the service's transaction. Keys name the event and its version (PRODUCT.md §3): a
+Call them inside the service's transaction. Keys name the event and its version (docs/domain.md, Emails): a
 renewal moves valid_until, so the next renewal-due and expired emails get new keys.
 """
 

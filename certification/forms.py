@@ -3,9 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-# The professions instructors come from (PRODUCT.md §1). Stored as the English name, which staff read in
-# admin; shown to the applicant in their language. ("instructors" keeps its own list for profiles: it is
-# a floor above and cannot be imported here.)
+# The professions instructors come from (docs/domain.md, People). Stored as the English name, which staff
+# read in admin; shown to the applicant in their language. ("instructors" keeps its own list for profiles:
+# it is a floor above and cannot be imported here.)
 BACKGROUNDS = [
     ("Nurse", _("Nurse")),
     ("Midwife", _("Midwife")),

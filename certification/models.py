@@ -18,7 +18,7 @@ CERTIFICATE_TITLE = _("Certified Infant Massage Instructor")
 
 
 class TrainingModule(models.TextChoices):
-    """What an instructor training covers (PRODUCT.md §2)."""
+    """What an instructor training covers."""
 
     HISTORY = "history", _("Global history of infant massage")
     METHODOLOGY = "methodology", _("Methodology")

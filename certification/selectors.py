@@ -48,16 +48,11 @@ def enrolled_training_ids(user: User) -> set[int]:
     return set(Enrollment.objects.filter(trainee=user).values_list("training_id", flat=True))
 
 
-def practicum_families_count(enrollment: Enrollment) -> int:
-    """Families who attended enough of a practicum course the trainee taught (PRODUCT.md §7).
-
-    A family counts when it attended at least CERTIFICATION_MIN_ATTENDANCE_PERCENT of the scheduled
-    sessions of a practicum course whose first session falls between the end of the training and the
-    enrollment's deadline. Families of parents who deleted their account still count.
-    """
-    if enrollment.deadline is None:
-        return 0
-    courses = (
+def _practicum_window_courses(enrollment: Enrollment) -> QuerySet[Course]:
+    """The trainee's practicum courses whose first scheduled session falls between the end of the
+    training and the enrollment's deadline, first to start first, with `first_at` and `session_count`
+    (scheduled sessions)."""
+    return (
         Course.objects.filter(instructor_id=enrollment.trainee_id, is_practicum=True)
         .annotate(
             first_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED)),
@@ -66,10 +61,21 @@ def practicum_families_count(enrollment: Enrollment) -> int:
             ),
         )
         .filter(first_at__date__gte=enrollment.training.ends_on, first_at__date__lte=enrollment.deadline)
+        .order_by("first_at", "pk")
     )
-    session_counts = dict(courses.values_list("pk", "session_count"))
+
+
+def _families_by_course(enrollment: Enrollment, session_counts: dict[int, int]) -> dict[int, int]:
+    """How many families each practicum course (id → scheduled sessions, first to start first) counts for.
+
+    A family is a parent: two babies of one parent, or one parent on two courses, count once, for the
+    first course they completed. The trainee's own bookings never count (book_course refuses them now;
+    this keeps older ones out). A family that deleted its account has no parent any more and nobody can
+    tell whose booking it was, so each of its completed bookings counts as one family, as it did before.
+    """
     bookings = (
         Booking.objects.filter(course_id__in=session_counts, status=Booking.Status.CONFIRMED)
+        .exclude(parent_id=enrollment.trainee_id)
         .annotate(
             present=Count(
                 "attendances",
@@ -77,14 +83,36 @@ def practicum_families_count(enrollment: Enrollment) -> int:
                 & Q(attendances__session__status=Session.Status.SCHEDULED),
             )
         )
-        .values_list("course_id", "present")
+        .order_by("pk")
+        .values_list("course_id", "parent_id", "present")
     )
     minimum = settings.CERTIFICATION_MIN_ATTENDANCE_PERCENT
-    return sum(
-        1
-        for course_id, present in bookings
-        if session_counts[course_id] and present * 100 >= minimum * session_counts[course_id]
-    )
+    completed: dict[int, list[int | None]] = {course_id: [] for course_id in session_counts}
+    for course_id, parent_id, present in bookings:
+        if session_counts[course_id] and present * 100 >= minimum * session_counts[course_id]:
+            completed[course_id].append(parent_id)
+    counted: set[int | None] = set()
+    families = dict.fromkeys(session_counts, 0)
+    for course_id, parents in completed.items():
+        for parent_id in parents:
+            if parent_id is None or parent_id not in counted:
+                families[course_id] += 1
+                counted.add(parent_id)
+    return families
+
+
+def practicum_families_count(enrollment: Enrollment) -> int:
+    """Families who attended enough of a practicum course the trainee taught.
+
+    A family counts when it attended at least CERTIFICATION_MIN_ATTENDANCE_PERCENT of the scheduled
+    sessions of a practicum course whose first session falls between the end of the training and the
+    enrollment's deadline. Each parent counts once however many babies or courses, and never the trainee
+    themselves. Families of parents who deleted their account still count. Two queries.
+    """
+    if enrollment.deadline is None:
+        return 0
+    session_counts = dict(_practicum_window_courses(enrollment).values_list("pk", "session_count"))
+    return sum(_families_by_course(enrollment, session_counts).values())
 
 
 def missing_requirements(enrollment: Enrollment) -> list[str]:
@@ -123,13 +151,8 @@ def current_certificate(user: User) -> Certificate | None:
 
 
 def has_active_certificate(user: User) -> bool:
-    """The same rule as Certificate.status, as a query: not revoked (yet) and not past valid_until."""
-    now = timezone.now()
-    return (
-        Certificate.objects.filter(holder=user, valid_until__gt=now)
-        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=now))
-        .exists()
-    )
+    """Whether the person holds a certificate that is valid now (Certificate.status, as a query)."""
+    return Certificate.objects.filter(holder=user).active().exists()
 
 
 def practicum_stage_enrollments() -> QuerySet[Enrollment]:
@@ -152,7 +175,7 @@ def practicum_enrollment(user: User) -> Enrollment | None:
 
 def published_courses_of(holder: User) -> QuerySet[Course]:
     """The holder's published courses, which keep running after a revocation unless staff cancel them
-    (PRODUCT.md §7)."""
+    (docs/domain.md, Certification)."""
     return Course.objects.filter(instructor=holder, status=Course.Status.PUBLISHED).order_by("title", "pk")
 
 
@@ -369,3 +392,25 @@ def certificate_history(certificate: Certificate) -> list[HistoryLine]:
             note = event.details.get("public_statement", "")
         lines.append(HistoryLine(at=event.at, label=event.get_kind_display(), note=note))
     return lines
+
+
+@dataclass(frozen=True)
+class PracticumCourse:
+    """A practicum course that counts toward an enrollment, with the families it counts for."""
+
+    course: Course
+    families: int
+
+
+def practicum_courses(enrollment: Enrollment) -> list[PracticumCourse]:
+    """The practicum courses inside the enrollment's window, first session first, each with the families
+    counted by the rule of practicum_families_count (their sum is that count: a family that completed
+    two courses counts for the first). Two queries when the enrollment's training is loaded; none
+    without a deadline."""
+    if enrollment.deadline is None:
+        return []
+    courses = list(_practicum_window_courses(enrollment))
+    if not courses:
+        return []
+    families = _families_by_course(enrollment, {course.pk: course.session_count for course in courses})
+    return [PracticumCourse(course=course, families=families[course.pk]) for course in courses]

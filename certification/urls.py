@@ -6,7 +6,7 @@ from certification import views
 
 app_name = "certification"
 
-# Mounted at the site root (PRODUCT.md §4): trainings under /training/, verification under
+# Mounted at the site root: trainings under /training/, verification under
 # /certificates/verify/, and the holder's certificate beside the instructor dashboard under /teach/.
 urlpatterns = [
     path("training/", views.training_list, name="training_list"),

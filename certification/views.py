@@ -38,13 +38,13 @@ from certification.selectors import (
 )
 from certification.services import CertificationError
 
-# Lookups by number and surname per client address and minute, on the shared cache (PRODUCT.md §6):
+# Lookups by number and surname per client address and minute, on the shared cache:
 # enough for a person with a typo, too few to walk through numbers and common surnames.
 LOOKUPS_PER_MINUTE = 10
 
 
 def _path_numbers() -> dict:
-    """The certification rules as the pages state them; settings, not constants (PRODUCT.md §2)."""
+    """The certification rules as the pages state them: settings, not constants (docs/domain.md)."""
     return {
         "families": settings.CERTIFICATION_PRACTICUM_FAMILIES,
         "pass_mark": settings.CERTIFICATION_PASS_MARK,

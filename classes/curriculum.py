@@ -1,4 +1,5 @@
-"""The parent course curriculum of PRODUCT.md §2 as data: five topic blocks, merged for shorter courses.
+"""The parent course curriculum (docs/domain.md, Courses and sessions) as data: five topic blocks, merged
+for shorter courses.
 
 A session stores the blocks it covers (``Session.curriculum``, e.g. "4,5"); its topic title starts from
 ``topic_title`` and the instructor may edit it. The home-practice guide reads the strokes and cues here.
@@ -71,7 +72,7 @@ BLOCKS: dict[int, TopicBlock] = {
     ),
 }
 
-# Which blocks each week covers, by course length (PRODUCT.md §2). Weeks after the fifth are review.
+# Which blocks each week covers, by course length. Weeks after the fifth are review.
 MERGED_WEEKS: dict[int, tuple[tuple[int, ...], ...]] = {
     1: ((1, 2, 3, 4, 5),),
     2: ((1, 2), (3, 4, 5)),

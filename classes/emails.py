@@ -1,6 +1,6 @@
 """One small function per email families receive about bookings; each queues through the outbox.
 
-Call them inside the service's transaction. Keys name the event and its version (PRODUCT.md §3).
+Call them inside the service's transaction. Keys name the event and its version (docs/domain.md, Emails).
 """
 
 from __future__ import annotations

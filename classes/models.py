@@ -253,7 +253,7 @@ class Baby(models.Model):
         verbose_name_plural = _("babies")
         ordering = ["date_of_birth"]
         constraints = [
-            # Notes about a baby exist only with the parent's consent to share them (PRODUCT.md §6).
+            # Notes about a baby exist only with the parent's consent to share them (docs/domain.md, Privacy).
             models.CheckConstraint(
                 condition=Q(notes="") | Q(notes_consent=True), name="baby_notes_need_consent"
             ),

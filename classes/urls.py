@@ -7,7 +7,7 @@ from classes import views
 app_name = "classes"
 
 # Mounted at the site root: the catalog and course pages live under /classes/, the parent's own pages
-# under /my/ beside accounts' /my/account/ (PRODUCT.md §4).
+# under /my/ beside accounts' /my/account/.
 urlpatterns = [
     path("classes/", views.catalog, name="catalog"),
     path("classes/<int:pk>-<slug:slug>/", views.course_detail, name="course_detail"),

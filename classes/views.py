@@ -101,7 +101,7 @@ class BabyChoice:
 
 def _course_state(course: Course, *, now: datetime) -> str:
     """Whether the course takes bookings: open, cancelled, started, or closed (full and too close to the
-    start for a waitlist place to be offered, PRODUCT.md §7)."""
+    start for a waitlist place to be offered: docs/domain.md, Bookings and the waitlist)."""
     if course.status == Course.Status.CANCELLED:
         return "cancelled"
     if course.first_session_at is None or course.first_session_at <= now:
@@ -205,7 +205,7 @@ def book(request, pk: int):
         return redirect(course)
     form = BookingForm(request.POST)
     if not form.is_valid():
-        # Said next to the choice of baby on the course page, as every form's errors are (PRODUCT.md §6).
+        # Said next to the choice of baby on the course page, as every form's errors are.
         shown = course_for_page(course.pk)
         return render(
             request,
@@ -419,7 +419,11 @@ def baby_edit(request, pk: int):
         },
     )
     if request.method == "POST" and form.is_valid():
-        baby = services.update_baby(baby, **form.cleaned_data)
-        messages.success(request, _("%(baby)s’s details are saved.") % {"baby": baby.first_name})
-        return redirect(next_url or "classes:baby_list")
+        try:
+            baby = services.update_baby(baby, **form.cleaned_data)
+        except BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(baby)s’s details are saved.") % {"baby": baby.first_name})
+            return redirect(next_url or "classes:baby_list")
     return render(request, "classes/baby_form.html", {"form": form, "next": next_url, "baby": baby})

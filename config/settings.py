@@ -361,7 +361,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Domain settings (PRODUCT.md §2, §7): numbers that are policy, not constants.
+# Domain settings (docs/domain.md): numbers that are policy, not constants.
 BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS = env_int(
     "BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS", 24, minimum=0
 )

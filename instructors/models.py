@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 
 
 class Background(models.TextChoices):
-    """Professional backgrounds instructors come from (PRODUCT.md §1)."""
+    """Professional backgrounds instructors come from (docs/domain.md, People)."""
 
     NURSE = "nurse", _("Nurse")
     MIDWIFE = "midwife", _("Midwife")

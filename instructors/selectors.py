@@ -294,7 +294,7 @@ class RosterRow:
 def _row(booking: Booking, on: date | None) -> RosterRow:
     baby = booking.baby
     age = baby.age_in_weeks(on) if baby is not None and on is not None else None
-    # Notes reach the instructor only with the parent's consent (PRODUCT.md §6).
+    # Notes reach the instructor only with the parent's consent.
     notes = baby.notes if baby is not None and baby.notes_consent else ""
     return RosterRow(booking=booking, age_weeks=age, notes=notes)
 

@@ -28,6 +28,7 @@ from classes.services import (
     mark_course_published,
     update_course,
 )
+from config.locking import busy_as
 from instructors.models import InstructorBackground, InstructorLanguage, InstructorProfile
 from notifications.services import queue_email
 
@@ -51,6 +52,7 @@ def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
     return slug
 
 
+@busy_as(ProfileError)
 def save_profile(
     user: User,
     *,
@@ -70,7 +72,8 @@ def save_profile(
 
     A new photo is resized to at most 800 pixels a side and re-encoded as JPEG (which also drops its
     metadata, such as where it was taken); the replaced file is deleted once the change commits.
-    Raises ProfileError for a photo that cannot be read. Queues nothing.
+    Raises ProfileError for a photo that cannot be read, or a profile locked by others for longer than
+    the database waits. Queues nothing.
     """
     storage = InstructorProfile._meta.get_field("photo").storage
     # Stored before the transaction, so that no lock is held while shared storage (S3) is written to.
@@ -155,6 +158,7 @@ def _course_error(error: ValidationError) -> CourseError:
     return CourseError(" ".join(error.messages))
 
 
+@busy_as(CourseError)
 def build_course(
     instructor: User,
     *,
@@ -183,6 +187,7 @@ def build_course(
             raise _course_error(error) from None
 
 
+@busy_as(CourseError)
 def edit_course(course: Course, *, actor: User, new_venue: dict | None = None, **changes) -> Course:
     """Save the course form: a new venue of the course's instructor first, when one was added, then
     classes.services.update_course, in one transaction.
@@ -199,12 +204,14 @@ def edit_course(course: Course, *, actor: User, new_venue: dict | None = None, *
         return update_course(course, actor=actor, **changes)
 
 
+@busy_as(PublishingError)
 def publish_course(course: Course, *, actor: User) -> Course:
     """Publish a draft course: certified instructors publish any course; a trainee in the practicum
     stage publishes practicum courses only. A course coordinator may publish on the instructor's behalf
     (recorded), under the instructor's certificate.
 
-    Raises PublishingError when the instructor may not publish it, or the course is not ready.
+    Raises PublishingError when the instructor may not publish it, the course is not ready, or the course
+    is locked by others for longer than the database waits.
     """
     instructor = course.instructor
     if not may_manage_course(actor, course):

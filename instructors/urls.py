@@ -7,7 +7,7 @@ from instructors import views
 app_name = "instructors"
 
 # Mounted at the site root (config/urls.py): the public directory under /instructors/, the instructor's
-# own pages under /teach/ (PRODUCT.md §4).
+# own pages under /teach/.
 urlpatterns = [
     path("instructors/", views.directory, name="directory"),
     path("instructors/<slug:slug>/", views.profile_detail, name="profile_detail"),

@@ -1,7 +1,7 @@
 """The outbox: every email is a row written in the caller's transaction, delivered after commit.
 
 Delivery claims its row with a conditional update and commits before talking to SMTP, so no lock or
-transaction is ever held across the network (PRODUCT.md §7).
+transaction is ever held across the network (docs/domain.md, Emails: the outbox).
 """
 
 from __future__ import annotations
@@ -296,7 +296,8 @@ def requeue_stuck_emails() -> int:
     """Hand out again rows whose delivery task was lost: queued and overdue, or sending for too long.
 
     A row stuck in sending may have reached SMTP before its worker died; re-sending it is the one
-    duplicate PRODUCT.md §7 accepts, and the row's attempt count shows it. Returns rows re-queued.
+    duplicate the outbox accepts (docs/domain.md, Emails: the outbox), and the row's attempt count shows it.
+    Returns rows re-queued.
     """
     now = timezone.now()
     sending_cutoff = now - timedelta(seconds=settings.OUTBOX_SENDING_STUCK_SECONDS)

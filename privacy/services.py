@@ -1,5 +1,5 @@
-"""A person's own data: download it, or delete the account (PRODUCT.md §6). Each app says what it holds;
-this top-floor app puts it together, because it may read every floor below."""
+"""A person's own data: download it, or delete the account (docs/domain.md, Privacy). Each app says what it
+holds; this top-floor app puts it together, because it may read every floor below."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Trainers and Certification admins groups of PRODUCT.md §3, with their model permissions."""
+"""The Trainers and Certification admins groups (docs/domain.md, Roles and permissions), with their model permissions."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations

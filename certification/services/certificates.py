@@ -3,7 +3,9 @@
 Each lifecycle change locks the certificate row, writes a CertificateEvent naming the acting user, and,
 where the printed certificate changes or the holder asked for it again, requests a certificate email:
 `email_version` goes up and, after commit, a task renders the PDF and queues the email with the key
-certificate-issued:<pk>:<version>, exactly once however often the task runs.
+certificate-issued:<pk>:<version>, exactly once however often the task runs. A change that finds the row
+locked by others for longer than the database waits raises CertificationError asking to try again
+(config.locking.busy_as); the email task instead lets its OperationalError through, to be retried.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from certification.models import (
 from certification.pdf import render_certificate_pdf
 from certification.selectors import missing_requirements
 from certification.services.errors import CertificationError
+from config.locking import busy_as
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +111,7 @@ def _request_email(
     return version
 
 
+@busy_as(CertificationError)
 def issue_certificate(
     enrollment: Enrollment, *, actor: User | None, issued_at: datetime | None = None
 ) -> Certificate:
@@ -169,6 +173,17 @@ def _store_pdf(certificate: Certificate, pdf: bytes) -> None:
         transaction.on_commit(lambda: storage.delete(previous), robust=True)
 
 
+def _discard_pdf(certificate: Certificate) -> None:
+    """Forget the stored PDF; the file goes after commit, so a rollback leaves the certificate intact."""
+    name = certificate.pdf.name
+    if not name:
+        return
+    storage = certificate.pdf.storage
+    certificate.pdf = ""
+    certificate.pdf_revision = 0
+    transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
 def send_certificate_email(certificate_id: int, *, version: int) -> EmailOutcome:
     """Render the certificate's PDF if it is out of date, store it, and queue the certificate email.
 
@@ -218,6 +233,7 @@ def send_certificate_email(certificate_id: int, *, version: int) -> EmailOutcome
     return EmailOutcome.QUEUED
 
 
+@busy_as(CertificationError)
 def resend_certificate(certificate: Certificate, *, actor: User) -> Certificate:
     """Email the certificate with its PDF again (a new version of the email, so the outbox sends it).
 
@@ -234,6 +250,7 @@ def resend_certificate(certificate: Certificate, *, actor: User) -> Certificate:
     return certificate
 
 
+@busy_as(CertificationError)
 def renew_certificate(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
     """Extend a certificate by CERTIFICATION_VALIDITY_MONTHS from its end, or from now if it has lapsed.
 
@@ -264,6 +281,7 @@ def renew_certificate(certificate: Certificate, *, actor: User, reason: str) -> 
     return certificate
 
 
+@busy_as(CertificationError)
 def correct_certificate_name(
     certificate: Certificate, *, actor: User, name: str, reason: str = ""
 ) -> Certificate:
@@ -290,6 +308,10 @@ def correct_certificate_name(
             )
             fields += ["email_version", "email_requested_at"]
         else:
+            # No email will store a PDF with the new name, so the stored one with the old name would stay
+            # behind; downloads render the corrected one on demand.
+            _discard_pdf(certificate)
+            fields += ["pdf", "pdf_revision"]
             CertificateEvent.objects.create(
                 certificate=certificate,
                 kind=CertificateEvent.Kind.NAME_CORRECTED,
@@ -300,13 +322,16 @@ def correct_certificate_name(
     return certificate
 
 
+@busy_as(CertificationError)
 def revoke_certificate(
     certificate: Certificate, *, actor: User, reason: str, public_statement: str
 ) -> Certificate:
     """Revoke a certificate: the verification page says so at once, with the public statement.
 
-    The internal reason is kept for staff only. Raises CertificationError without a reason or a public
-    statement, or for a certificate already revoked. Queues the "certificate revoked" email.
+    The internal reason is kept for staff only. The stored PDF is deleted after commit and no longer
+    served to anyone; a reinstated certificate's PDF is rendered again when it is next downloaded or
+    emailed. Raises CertificationError without a reason or a public statement, or for a certificate
+    already revoked. Queues the "certificate revoked" email.
     """
     reason = _required(reason, _("Give the internal reason for revoking this certificate."))
     public_statement = _required(
@@ -320,8 +345,16 @@ def revoke_certificate(
         certificate.revocation_reason = reason
         certificate.public_statement = public_statement
         certificate.email_requested_at = None
+        _discard_pdf(certificate)
         certificate.save(
-            update_fields=["revoked_at", "revocation_reason", "public_statement", "email_requested_at"]
+            update_fields=[
+                "revoked_at",
+                "revocation_reason",
+                "public_statement",
+                "email_requested_at",
+                "pdf",
+                "pdf_revision",
+            ]
         )
         CertificateEvent.objects.create(
             certificate=certificate,
@@ -334,6 +367,7 @@ def revoke_certificate(
     return certificate
 
 
+@busy_as(CertificationError)
 def reinstate_certificate(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
     """Lift a revocation; the certificate is valid again until its end date (or reads expired after it).
 

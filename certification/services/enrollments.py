@@ -1,4 +1,8 @@
-"""Applications to trainings and what trainers record: capacity under a training lock, decisions, outcomes."""
+"""Applications to trainings and what trainers record: capacity under a training lock, decisions, outcomes.
+
+A row kept locked by others for longer than the database waits is refused with CertificationError asking to
+try again (config.locking.busy_as), and nothing changes.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,10 @@ from certification import emails
 from certification.models import Enrollment, TrainingCourse
 from certification.selectors import PLACE_HOLDING_STATUSES, has_active_certificate
 from certification.services.errors import CertificationError
+from config.locking import busy_as
 
 
+@busy_as(CertificationError)
 def apply_for_training(
     training: TrainingCourse, *, trainee: User, background: str, experience: str, motivation: str
 ) -> Enrollment:
@@ -57,6 +63,7 @@ def apply_for_training(
     return enrollment
 
 
+@busy_as(CertificationError)
 def accept_enrollment(enrollment: Enrollment, *, actor: User) -> Enrollment:
     """Accept an application and set the practicum deadline from the training's last day.
 
@@ -79,6 +86,7 @@ def accept_enrollment(enrollment: Enrollment, *, actor: User) -> Enrollment:
     return enrollment
 
 
+@busy_as(CertificationError)
 def decline_enrollment(enrollment: Enrollment, *, actor: User) -> Enrollment:
     """Decline an application; its place on the training frees up.
 
@@ -98,6 +106,7 @@ def decline_enrollment(enrollment: Enrollment, *, actor: User) -> Enrollment:
     return enrollment
 
 
+@busy_as(CertificationError)
 def record_training_outcome(
     enrollment: Enrollment,
     *,

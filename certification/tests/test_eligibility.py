@@ -1,21 +1,24 @@
 """What stands between an enrollment and a certificate: each requirement, alone, and practicum families
-counted from real attendance by the rule in PRODUCT.md §7."""
+counted from real attendance by the rule in docs/domain.md, Certification."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from certification.models import Enrollment
-from certification.selectors import missing_requirements, practicum_families_count
+from certification.selectors import missing_requirements, practicum_courses, practicum_families_count
 from certification.tests.factories import (
     CertificateFactory,
     eligible_enrollment,
     practicum_course,
 )
-from classes.models import Session
+from classes.models import Booking, Session
+from classes.tests.factories import AttendanceFactory, BookingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +116,73 @@ def test_a_course_that_is_not_a_practicum_does_not_count():
     course.save()
 
     assert practicum_families_count(enrollment) == 0
+
+
+def completed_by(course, parent) -> Booking:
+    """A new baby of `parent` booked on `course` and present at every session."""
+    booking = BookingFactory(course=course, parent=parent)
+    for session in course.sessions.all():
+        AttendanceFactory(booking=booking, session=session)
+    return booking
+
+
+def test_two_babies_of_one_parent_count_as_one_family():
+    enrollment = eligible_enrollment(families=0)
+    course = practicum_course(
+        enrollment.trainee, families=0, first_session_at=timezone.now() - timedelta(days=40)
+    )
+    twins_parent = UserFactory()
+    completed_by(course, twins_parent)
+    completed_by(course, twins_parent)
+    completed_by(course, UserFactory())
+
+    assert practicum_families_count(enrollment) == 2
+
+
+def test_a_parent_who_completed_two_practicum_courses_counts_once_for_the_first():
+    enrollment = eligible_enrollment(families=0)
+    earlier = enrollment.trainee.courses.get()
+    later = practicum_course(
+        enrollment.trainee, families=0, first_session_at=timezone.now() - timedelta(days=40)
+    )
+    loyal = UserFactory()
+    completed_by(later, loyal)
+    completed_by(earlier, loyal)
+    completed_by(later, UserFactory())
+
+    assert practicum_families_count(enrollment) == 2
+    counted = [(counted.course, counted.families) for counted in practicum_courses(enrollment)]
+    assert counted == [(earlier, 1), (later, 1)]
+
+
+def test_the_trainees_own_booking_on_their_practicum_course_does_not_count():
+    enrollment = eligible_enrollment(families=4)
+    course = enrollment.trainee.courses.get()
+    completed_by(course, enrollment.trainee)
+
+    assert practicum_families_count(enrollment) == 4
+    assert missing_requirements(enrollment) == ["Practicum: 4 of 5 families completed."]
+    assert sum(counted.families for counted in practicum_courses(enrollment)) == 4
+
+
+def test_families_who_deleted_their_account_still_count_one_booking_each():
+    enrollment = eligible_enrollment(families=3)
+    Booking.objects.filter(course__instructor=enrollment.trainee).update(parent=None, baby=None)
+
+    assert practicum_families_count(enrollment) == 3
+
+
+def test_the_enrollment_admin_counts_each_family_once(client, staff):
+    enrollment = eligible_enrollment(families=3)
+    course = enrollment.trainee.courses.get()
+    parent = course.bookings.order_by("pk").first().parent
+    completed_by(course, parent)
+    completed_by(course, enrollment.trainee)
+    client.force_login(staff)
+
+    changelist = client.get(reverse("admin:certification_enrollment_changelist"))
+    change = client.get(reverse("admin:certification_enrollment_change", args=[enrollment.pk]))
+
+    assert changelist.status_code == change.status_code == 200
+    assert "3 / 5" in changelist.content.decode()
+    assert "Practicum: 3 of 5 families completed." in change.content.decode()

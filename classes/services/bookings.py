@@ -6,6 +6,7 @@ places left at once (classes.selectors.bump_catalog_version).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,15 +20,23 @@ from classes.models import Baby, Booking, BookingNotice, Course
 from classes.selectors import bump_catalog_version, cancellation_deadline_from, waitlist_position
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
+from config.locking import busy_as
+
+logger = logging.getLogger(__name__)
 
 
+@busy_as(BookingError)
 def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
     """Book a family onto every session of a course, or onto its waitlist when it is full.
 
     Locks the course row, counts confirmed and offered places, then inserts, so capacity holds under
-    concurrency. Raises BookingError for someone else's baby, a course that is not open, a baby
-    outside the age range at the first session, or a baby already booked on the course.
+    concurrency. Raises BookingError for the course's own instructor, someone else's baby, a course
+    that is not open, a baby outside the age range at the first session, a baby already booked on the
+    course, or a course locked by others for longer than the database waits.
     """
+    if course.instructor_id == parent.pk:
+        # A place on one's own course would be a practicum family that never was.
+        raise BookingError(_("You teach this course, so you cannot book a place on it."))
     if baby.parent_id != parent.pk:
         raise BookingError(_("You can only book for your own babies."))
     with transaction.atomic():
@@ -77,12 +86,14 @@ def cancellation_deadline(course: Course) -> datetime | None:
     return cancellation_deadline_from(first.starts_at if first else None, course.cancellation_cutoff_hours)
 
 
+@busy_as(BookingError)
 def cancel_booking(booking: Booking, *, by: User) -> Booking:
     """Cancel a confirmed place, leave the waitlist, or decline an offer, as the parent asked.
 
     A confirmed place freed up goes to the waitlist at once. Raises BookingError for someone else's
-    booking, a booking already cancelled, or a confirmed place past the course's cancellation cutoff.
-    Queues the cancellation email (and an offer to the next family).
+    booking, a booking already cancelled, a confirmed place past the course's cancellation cutoff, or
+    a course locked by others for longer than the database waits. Queues the cancellation email (and
+    an offer to the next family).
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
@@ -134,7 +145,8 @@ def _cancel(booking: Booking, reason: str) -> None:
 
 
 def offer_deadline(course: Course, *, now: datetime) -> datetime | None:
-    """When an offer made now would expire, or None when the waitlist is closed (PRODUCT.md §7)."""
+    """When an offer made now would expire, or None when the waitlist is closed (docs/domain.md, Bookings
+    and the waitlist)."""
     first = first_session(course)
     if first is None:
         return None
@@ -172,12 +184,13 @@ def offer_free_places(course: Course) -> list[Booking]:
     return waiting
 
 
+@busy_as(BookingError)
 def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> Booking:
     """Accept or decline an offered place, as the signed email link asked.
 
     Raises BookingError when the offer is not open any more (answered, expired, or replaced by a
-    newer one). Accepting confirms the place and queues the confirmation; declining frees it for the
-    next family.
+    newer one), or when the course stays locked by others for longer than the database waits.
+    Accepting confirms the place and queues the confirmation; declining frees it for the next family.
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
@@ -205,7 +218,9 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
 
 def expire_offers() -> int:
     """End offers whose time ran out and pass each place to the next family. Safe to run concurrently:
-    each course is locked and each offer re-checked under the lock. Returns offers expired."""
+    each course is locked and each offer re-checked under the lock. A course locked by others for
+    longer than the database waits is logged and left to the next sweep; the other courses go on.
+    Returns offers expired."""
     now = timezone.now()
     course_ids = set(
         Booking.objects.filter(status=Booking.Status.OFFERED, offer_expires_at__lte=now).values_list(
@@ -214,17 +229,27 @@ def expire_offers() -> int:
     )
     expired = 0
     for course_id in course_ids:
-        with transaction.atomic():
-            course = Course.objects.select_for_update().get(pk=course_id)
-            stale = Booking.objects.select_for_update(of=("self",)).filter(
-                course=course, status=Booking.Status.OFFERED, offer_expires_at__lte=timezone.now()
-            )
-            for booking in stale.select_related("parent", "baby"):
-                version = emails.offer_version(booking)
-                _cancel(booking, Booking.CancelReason.OFFER_EXPIRED)
-                emails.queue_offer_expired(booking, version=version)
-                _notice(booking, BookingNotice.Kind.OFFER_EXPIRED)
-                expired += 1
-            offer_free_places(course)
-            transaction.on_commit(bump_catalog_version)
+        try:
+            expired += _expire_offers_on(course_id)
+        except BookingError:
+            logger.warning("Course %s stayed locked; its expired offers wait for the next sweep.", course_id)
+    return expired
+
+
+@busy_as(BookingError)
+def _expire_offers_on(course_id: int) -> int:
+    with transaction.atomic():
+        course = Course.objects.select_for_update().get(pk=course_id)
+        stale = Booking.objects.select_for_update(of=("self",)).filter(
+            course=course, status=Booking.Status.OFFERED, offer_expires_at__lte=timezone.now()
+        )
+        expired = 0
+        for booking in stale.select_related("parent", "baby"):
+            version = emails.offer_version(booking)
+            _cancel(booking, Booking.CancelReason.OFFER_EXPIRED)
+            emails.queue_offer_expired(booking, version=version)
+            _notice(booking, BookingNotice.Kind.OFFER_EXPIRED)
+            expired += 1
+        offer_free_places(course)
+        transaction.on_commit(bump_catalog_version)
     return expired

@@ -17,6 +17,7 @@ from classes.curriculum import curriculum_for_week
 from classes.models import Course, CourseAction, Session, Venue
 from classes.selectors import bump_catalog_version
 from classes.services.errors import CourseError
+from config.locking import busy_as
 
 MAX_WEEKS = 8
 
@@ -85,6 +86,7 @@ def _check_sessions(
                 )
 
 
+@busy_as(CourseError)
 def create_course(
     instructor: User,
     *,
@@ -108,7 +110,8 @@ def create_course(
     """Create a draft course and its weekly sessions with the curriculum's week topics.
 
     Raises CourseError for a venue that is not the instructor's, sessions in the past or overlapping
-    the instructor's other sessions, or a number of weeks outside 1–8.
+    the instructor's other sessions, a number of weeks outside 1–8, or (on SQLite, where every write
+    waits for the database's one write lock) a database kept busy for longer than it waits.
     """
     if not 1 <= plan.weeks <= MAX_WEEKS:
         raise CourseError(_("A course has between 1 and %(max)s weekly sessions.") % {"max": MAX_WEEKS})
@@ -164,11 +167,13 @@ def record_course_action(course: Course, actor: User, kind: str, details: str = 
         CourseAction.objects.create(course_id=course.pk, actor=actor, kind=kind, details=details[:2000])
 
 
+@busy_as(CourseError)
 def mark_course_published(course: Course, *, actor: User) -> Course:
     """Set a draft course published. Only instructors.services.publish_course calls this, after checking
     the instructor's certificate: classes knows nothing of certificates.
 
-    Raises CourseError for a course that is not a draft or has no session ahead.
+    Raises CourseError for a course that is not a draft or has no session ahead, or one locked by
+    others for longer than the database waits.
     """
     with transaction.atomic():
         transaction.on_commit(bump_catalog_version)

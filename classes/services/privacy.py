@@ -1,8 +1,8 @@
-"""What classes holds about a parent, for their data export and their account deletion (PRODUCT.md §6)."""
+"""What classes holds about a parent, for their data export and their account deletion (docs/domain.md,
+Privacy)."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from accounts.models import User
 from classes.models import Baby, Booking, Course, Session
 from classes.services.bookings import cancel_booking
 from classes.services.errors import BookingError
+from config.locking import lock_wait_ran_out
 
 
 def parent_data(user: User) -> dict:
@@ -61,9 +62,14 @@ def forget_parent(user: User) -> None:
     for booking in Booking.objects.live().filter(parent=user).select_related("course"):
         started = booking.course.sessions.filter(starts_at__lte=now).exists()
         if booking.status != Booking.Status.CONFIRMED or not started:
-            # Past its cutoff a confirmed place stays taken: the instructor still expects the family.
-            with contextlib.suppress(BookingError):
+            # Past its cutoff a confirmed place stays taken: the instructor still expects the family. A
+            # course too busy to lock is not that case: the deletion stops there ("try again"), rather
+            # than detach a live place nobody cancelled.
+            try:
                 cancel_booking(booking, by=user)
+            except BookingError as error:
+                if lock_wait_ran_out(error.__cause__):
+                    raise
     with transaction.atomic():
         Booking.objects.filter(parent=user).update(parent=None, baby=None)
         Baby.objects.filter(parent=user).delete()

@@ -5,6 +5,9 @@ Publishing is not here: it needs the certificate, so it lives in instructors.
 
 The course's instructor may do all of this; so may a course coordinator (classes.manage_any_course), whose
 every change is put on the record as a CourseAction and whose emails are signed as the association.
+
+Every change here locks the rows it changes; one kept locked by others for longer than the database waits
+is refused with CourseError asking to try again (config.locking.busy_as), and nothing changes.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -36,6 +40,7 @@ from classes.services.bookings import _cancel, offer_free_places
 from classes.services.courses import _check_sessions
 from classes.services.courses import record_course_action as _record
 from classes.services.errors import CourseError
+from config.locking import busy_as
 
 
 def _check_actor(course: Course, actor: User) -> None:
@@ -119,6 +124,7 @@ def check_course_update(course: Course, *, actor: User, **changes) -> None:
     _applied_changes(course, changes)
 
 
+@busy_as(CourseError)
 def update_course(course: Course, *, actor: User, **changes) -> Course:
     """Change a course's details. Once families have booked, only the title, description, payment notes,
     meeting link and capacity (never below the places taken) change; a raised capacity goes to the
@@ -173,6 +179,7 @@ def _locked_session(session: Session) -> tuple[Course, Session]:
     return course, Session.objects.select_for_update().get(pk=session.pk)
 
 
+@busy_as(CourseError)
 def edit_session_topic(session: Session, *, actor: User, topic: str) -> Session:
     """Set a session's topic; an empty topic goes back to the curriculum's topic for that week.
 
@@ -193,6 +200,7 @@ def edit_session_topic(session: Session, *, actor: User, topic: str) -> Session:
     return session
 
 
+@busy_as(CourseError)
 def edit_session_topics(course: Course, *, actor: User, topics: Mapping[int, str]) -> list[Session]:
     """Set the topics of several sessions of one course at once (session id → topic), all or nothing.
 
@@ -206,6 +214,7 @@ def edit_session_topics(course: Course, *, actor: User, topics: Mapping[int, str
         return [edit_session_topic(sessions[pk], actor=actor, topic=topic) for pk, topic in topics.items()]
 
 
+@busy_as(CourseError)
 def move_session(session: Session, *, actor: User, starts_at: datetime) -> Session:
     """Move one session to a new start time and tell every family holding a place, with an updated
     calendar. Reminders follow by themselves: their keys name the start time.
@@ -247,6 +256,7 @@ def move_session(session: Session, *, actor: User, starts_at: datetime) -> Sessi
     return session
 
 
+@busy_as(CourseError)
 def cancel_session(session: Session, *, actor: User) -> Session:
     """Cancel one session of a course and tell every family holding a place, with an updated calendar.
 
@@ -276,6 +286,7 @@ def cancel_session(session: Session, *, actor: User) -> Session:
     return session
 
 
+@busy_as(CourseError)
 def cancel_course(course: Course, *, actor: User) -> Course:
     """Cancel a draft or published course: its sessions still ahead are cancelled and every live
     booking — confirmed, offered or waitlisted — is cancelled with the reason "course cancelled".
@@ -319,19 +330,37 @@ def _check_booking_of(course: Course, booking: Booking) -> None:
         raise CourseError(_("That family is not booked on this course."))
 
 
+def check_register_open(session: Session) -> None:
+    """Whether the session's register may be taken now: once the session has started, and never for a
+    cancelled one (for pages that show why not). mark_attendance and take_register check it too.
+
+    Raises CourseError saying why the register is closed.
+    """
+    if session.status == Session.Status.CANCELLED:
+        raise CourseError(_("This session is cancelled; there is no register to take."))
+    if session.starts_at > timezone.now():
+        # Marks taken ahead of time would count towards a trainee's practicum for sessions never held.
+        zone = session.course.zone
+        raise CourseError(
+            _("The register opens when the session starts, on %(when)s (%(zone)s time).")
+            % {"when": date_format(session.starts_at.astimezone(zone), "DATETIME_FORMAT"), "zone": zone.key}
+        )
+
+
+@busy_as(CourseError)
 def mark_attendance(booking: Booking, session: Session, *, actor: User, status: str) -> Attendance:
     """Record whether a family came to a session (present or absent), replacing an earlier mark.
 
     Raises CourseError for a family without a confirmed place, a session of another course, a
-    cancelled session or an unknown status. Queues nothing.
+    cancelled session or one that has not started yet, an unknown status, or a mark locked by others
+    for longer than the database waits. Queues nothing.
     """
     if status not in Attendance.Status.values:
         raise CourseError(_("Mark each family present or absent."))
     _check_actor(session.course, actor)
+    check_register_open(session)
     with transaction.atomic():
         _check_booking_of(session.course, booking)
-        if session.status == Session.Status.CANCELLED:
-            raise CourseError(_("This session is cancelled; there is no register to take."))
         if booking.status != Booking.Status.CONFIRMED:
             raise CourseError(_("Only families with a confirmed place are on the register."))
         attendance, _created = Attendance.objects.update_or_create(
@@ -340,11 +369,14 @@ def mark_attendance(booking: Booking, session: Session, *, actor: User, status: 
     return attendance
 
 
+@busy_as(CourseError)
 def take_register(session: Session, *, actor: User, marks: Mapping[int, str]) -> list[Attendance]:
     """Record the register of a session in one go (booking id → present/absent), all or nothing.
 
     Raises CourseError as mark_attendance does, or for a booking that is not on this course.
     """
+    _check_actor(session.course, actor)
+    check_register_open(session)
     with transaction.atomic():
         bookings = Booking.objects.select_for_update(of=("self",)).in_bulk(list(marks))
         if len(bookings) != len(marks):
@@ -356,6 +388,7 @@ def take_register(session: Session, *, actor: User, marks: Mapping[int, str]) ->
     return marked
 
 
+@busy_as(CourseError)
 def set_paid(booking: Booking, *, actor: User, paid: bool) -> Booking:
     """Set or clear a family's paid mark (families pay the instructor directly).
 
@@ -371,6 +404,7 @@ def set_paid(booking: Booking, *, actor: User, paid: bool) -> Booking:
     return booking
 
 
+@busy_as(CourseError)
 def message_families(course: Course, *, actor: User, subject: str, body: str) -> CourseMessage:
     """Email a message to every family with a confirmed place, and keep it for the dashboard.
 

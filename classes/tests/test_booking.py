@@ -79,6 +79,14 @@ class TestBookCourse:
         with pytest.raises(BookingError):
             book_course(course, parent=other_parent, baby=baby)
 
+    def test_the_courses_instructor_cannot_book_a_place_on_it(self, instructor):
+        course = course_with_sessions(instructor=instructor)
+        _parent, baby = family(parent=instructor)
+
+        with pytest.raises(BookingError, match="You teach this course, so you cannot book a place on it"):
+            book_course(course, parent=instructor, baby=baby)
+        assert not Booking.objects.exists()
+
     def test_draft_course_is_not_bookable(self):
         course = course_with_sessions(draft=True)
         parent, baby = family()

@@ -139,7 +139,7 @@ REVIEW_WEEK = "Review, and adapting massage as your baby grows"
 
 FIVE_WEEKS = [("1", LEGS_AND_FEET), ("2", TUMMY), ("3", CHEST_ARMS), ("4", FACE_BACK), ("5", MOVEMENTS)]
 
-# PRODUCT.md §2: shorter courses merge neighbouring topics; weeks after the fifth are review.
+# Shorter courses merge neighbouring topics; weeks after the fifth are review.
 CURRICULUM_BY_LENGTH = {
     1: [("1,2,3,4,5", WHOLE_BODY)],
     2: [("1,2", LEGS_FEET_TUMMY), ("3,4,5", THE_REST)],

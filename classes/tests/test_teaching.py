@@ -1,5 +1,6 @@
-"""The instructor's changes to their courses: details within PRODUCT.md §7, sessions moved or cancelled,
-the course cancelled, the register, the paid mark and messages — and every family hearing of it once."""
+"""The instructor's changes to their courses: details within the rules of docs/domain.md, sessions moved or
+cancelled, the course cancelled, the register, the paid mark and messages — and every family hearing of it
+once."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from classes.models import Attendance, Booking, Course, CourseMessage, Session
@@ -382,8 +384,9 @@ class TestTopicsRegisterPaidMessages:
         oliver, mia = book(course, "Oliver"), book(course, "Mia")
         session = first_session(course)
 
-        take_register(session, actor=instructor, marks={oliver.pk: "present", mia.pk: "absent"})
-        take_register(session, actor=instructor, marks={mia.pk: "present"})
+        with time_machine.travel(session.starts_at + timedelta(minutes=5)):
+            take_register(session, actor=instructor, marks={oliver.pk: "present", mia.pk: "absent"})
+            take_register(session, actor=instructor, marks={mia.pk: "present"})
 
         marks = dict(Attendance.objects.filter(session=session).values_list("booking_id", "status"))
         assert marks == {oliver.pk: "present", mia.pk: "present"}
@@ -396,10 +399,42 @@ class TestTopicsRegisterPaidMessages:
         elsewhere = BookingFactory(course=CourseFactory(instructor=instructor))
         session = first_session(course)
 
-        with pytest.raises(CourseError, match="confirmed place"):
-            mark_attendance(waiting, session, actor=instructor, status="present")
-        with pytest.raises(CourseError, match="not booked on this course"):
-            take_register(session, actor=instructor, marks={elsewhere.pk: "present"})
+        with time_machine.travel(session.starts_at + timedelta(minutes=5)):
+            with pytest.raises(CourseError, match="confirmed place"):
+                mark_attendance(waiting, session, actor=instructor, status="present")
+            with pytest.raises(CourseError, match="not booked on this course"):
+                take_register(session, actor=instructor, marks={elsewhere.pk: "present"})
+        assert not Attendance.objects.exists()
+
+    def test_the_register_opens_when_the_session_starts_and_says_when_in_the_courses_time(self, instructor):
+        course = course_of(instructor)
+        oliver = book(course, "Oliver")
+        session = first_session(course)
+        opens_at = r"The register opens when the session starts, on .*, 6 p\.m\. \(Europe/Madrid time\)\.$"
+
+        with time_machine.travel(session.starts_at - timedelta(minutes=1)):
+            with pytest.raises(CourseError, match=opens_at):
+                take_register(session, actor=instructor, marks={oliver.pk: "present"})
+            with pytest.raises(CourseError, match=opens_at):
+                mark_attendance(oliver, session, actor=instructor, status="present")
+        assert not Attendance.objects.exists()
+
+        with time_machine.travel(session.starts_at):
+            take_register(session, actor=instructor, marks={oliver.pk: "present"})
+        assert Attendance.objects.get(session=session).status == Attendance.Status.PRESENT
+
+    def test_a_cancelled_session_has_no_register_even_after_its_time(self, instructor):
+        course = course_of(instructor)
+        oliver = book(course, "Oliver")
+        session = course.sessions.order_by("starts_at")[1]
+        cancel_session(session, actor=instructor)
+        session.refresh_from_db()
+
+        with (
+            time_machine.travel(session.starts_at + timedelta(minutes=5)),
+            pytest.raises(CourseError, match="cancelled; there is no register"),
+        ):
+            take_register(session, actor=instructor, marks={oliver.pk: "present"})
         assert not Attendance.objects.exists()
 
     def test_the_paid_mark_is_set_and_cleared(self, instructor, other_instructor):

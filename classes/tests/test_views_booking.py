@@ -136,6 +136,21 @@ class TestCoursePage:
         assert "This course has already started, so booking is closed." in page
         assert f'action="{book_url(course)}"' not in page
 
+    def test_the_courses_instructor_is_told_they_cannot_book_it_instead_of_a_book_button(
+        self, client, instructor, parent
+    ):
+        course = course_with_sessions(instructor=instructor)
+        baby_of(instructor)
+        baby_of(parent)
+        client.force_login(instructor)
+
+        page = page_of(client, course)
+
+        assert "You teach this course, so you cannot book a place on it." in page
+        assert f'action="{book_url(course)}"' not in page
+        client.force_login(parent)
+        assert f'action="{book_url(course)}"' in page_of(client, course)  # the control: a parent may book
+
     def test_a_parent_with_a_booking_sees_its_status_and_a_link_to_my_bookings(self, client, parent):
         course = course_with_sessions(capacity=1)
         waiting_family(course)
@@ -290,6 +305,17 @@ class TestBooking:
 
         assert messages_of(response) == [f"{baby.first_name} is already booked on this course."]
         assert Booking.objects.count() == 1
+
+    def test_the_courses_instructor_posting_to_book_it_is_refused_with_the_reason(self, client, instructor):
+        course = course_with_sessions(instructor=instructor)
+        baby = baby_of(instructor)
+        client.force_login(instructor)
+
+        response = client.post(book_url(course), {"baby": baby.pk, "expected": "book"}, follow=True)
+
+        assert response.redirect_chain == [(course.get_absolute_url(), 302)]
+        assert messages_of(response) == ["You teach this course, so you cannot book a place on it."]
+        assert not Booking.objects.exists()
 
     def test_someone_elses_baby_is_a_404_and_ones_own_is_booked(self, client, parent, other_parent):
         course = course_with_sessions()

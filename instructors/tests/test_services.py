@@ -1,4 +1,4 @@
-"""Instructors' services: publishing under the certificate rules (PRODUCT.md §7), building a course with a
+"""Instructors' services: publishing under the certificate rules (docs/domain.md), building a course with a
 new venue, and the profile photo."""
 
 from __future__ import annotations

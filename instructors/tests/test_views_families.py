@@ -10,6 +10,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,7 +86,8 @@ class TestRoster:
     def test_the_csv_export_is_a_spreadsheet_of_every_family(self, client, certified, full_course):
         course = full_course["course"]
         first = course.sessions.order_by("starts_at").first()
-        take_register(first, actor=certified, marks={full_course["oliver"].pk: "present"})
+        with time_machine.travel(first.starts_at):
+            take_register(first, actor=certified, marks={full_course["oliver"].pk: "present"})
         client.force_login(certified)
 
         response = client.get(reverse("instructors:roster_csv", kwargs={"pk": course.pk}))
@@ -117,36 +119,80 @@ class TestRegister:
         session = full_course["course"].sessions.order_by("starts_at")[1]
         oliver, mia = full_course["oliver"], full_course["mia"]
         url = reverse("instructors:session_register", kwargs={"pk": session.pk})
-        client.force_login(certified)
 
-        page = client.get(url).content.decode()
+        with time_machine.travel(session.starts_at + timedelta(minutes=10)):
+            client.force_login(certified)
+            page = client.get(url).content.decode()
+            response = client.post(url, {f"booking_{oliver.pk}": "present", f"booking_{mia.pk}": "absent"})
+            again = client.get(url)
+
         assert page.count('type="radio"') == 4
-        response = client.post(url, {f"booking_{oliver.pk}": "present", f"booking_{mia.pk}": "absent"})
-
         assert response.status_code == 302
         marks = dict(
             Attendance.objects.filter(session=session).values_list("booking__baby__first_name", "status")
         )
         assert marks == {"Oliver": "present", "Mia": "absent"}
-        again = client.get(url)
         assert again.context["form"][f"booking_{oliver.pk}"].value() == "present"
         assert re.search(rf'name="booking_{oliver.pk}" value="present"[^>]* checked', again.content.decode())
+
+    def test_a_session_ahead_shows_when_its_register_opens_and_no_form(self, client, certified, full_course):
+        session = full_course["course"].sessions.order_by("starts_at")[1]
+        client.force_login(certified)
+
+        response = client.get(reverse("instructors:session_register", kwargs={"pk": session.pk}))
+
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "The register opens when the session starts, on" in page
+        assert "(Europe/Madrid time)." in page
+        assert 'type="radio"' not in page
+        assert "Save the register" not in page
+
+    def test_posting_the_register_of_a_session_ahead_is_refused_and_saves_nothing(
+        self, client, certified, full_course
+    ):
+        session = full_course["course"].sessions.order_by("starts_at")[1]
+        client.force_login(certified)
+
+        response = client.post(
+            reverse("instructors:session_register", kwargs={"pk": session.pk}),
+            {f"booking_{full_course['oliver'].pk}": "present", f"booking_{full_course['mia'].pk}": "absent"},
+        )
+
+        assert response.status_code == 200
+        assert "The register opens when the session starts, on" in response.content.decode()
+        assert not Attendance.objects.exists()
+
+    def test_the_register_opens_at_the_sessions_start(self, client, certified, full_course):
+        session = full_course["course"].sessions.order_by("starts_at")[1]
+        url = reverse("instructors:session_register", kwargs={"pk": session.pk})
+
+        with time_machine.travel(session.starts_at):
+            client.force_login(certified)
+            page = client.get(url).content.decode()
+
+        assert "Save the register" in page
+        assert "The register opens" not in page
 
     def test_the_register_shows_the_babys_age_on_that_sessions_date(self, client, certified, full_course):
         session = full_course["course"].sessions.order_by("starts_at")[3]
         baby = full_course["oliver"].baby
         age = (session.starts_at.astimezone(MADRID).date() - baby.date_of_birth).days // 7
-        client.force_login(certified)
 
-        page = client.get(reverse("instructors:session_register", kwargs={"pk": session.pk})).content.decode()
+        with time_machine.travel(session.starts_at):
+            client.force_login(certified)
+            page = client.get(
+                reverse("instructors:session_register", kwargs={"pk": session.pk})
+            ).content.decode()
 
         assert f"{age} weeks old that day" in page
 
     def test_the_printable_register_shows_every_mark(self, client, certified, full_course):
         course = full_course["course"]
         first, second = course.sessions.order_by("starts_at")[:2]
-        take_register(first, actor=certified, marks={full_course["oliver"].pk: "present"})
-        take_register(second, actor=certified, marks={full_course["oliver"].pk: "absent"})
+        with time_machine.travel(second.starts_at):
+            take_register(first, actor=certified, marks={full_course["oliver"].pk: "present"})
+            take_register(second, actor=certified, marks={full_course["oliver"].pk: "absent"})
         client.force_login(certified)
 
         response = client.get(reverse("instructors:register_print", kwargs={"pk": course.pk}))

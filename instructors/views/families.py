@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from classes.models import Attendance, Booking, Session
 from classes.services import CourseError, message_families, set_paid, take_register
+from classes.services.teaching import check_register_open
 from instructors import selectors
 from instructors.forms import MessageForm, PaidForm, RegisterForm
 from instructors.selectors import get_own_booking_or_404, get_own_course_or_404, get_own_session_or_404
@@ -102,9 +103,20 @@ def register_print(request, pk: int):
     )
 
 
+def _register_closed(session: Session) -> str:
+    """Why the session's register cannot be taken now (not started yet, cancelled), or "" when it can."""
+    try:
+        check_register_open(session)
+    except CourseError as error:
+        return str(error)
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 @teaching_required
 def session_register(request, pk: int):
+    """The register of one session: open once the session has started; before that (or for a cancelled
+    session) the page says why, and a post is refused by take_register."""
     session = get_own_session_or_404(request.user, pk)
     course = get_own_course_or_404(request.user, session.course_id)
     lines = selectors.register(session)
@@ -127,6 +139,7 @@ def session_register(request, pk: int):
         {
             "course": course,
             "session": session,
+            "register_closed": _register_closed(session),
             "form": form,
             "lines": list(
                 zip(lines, [form[f"booking_{line.row.booking.pk}"] for line in lines], strict=True)

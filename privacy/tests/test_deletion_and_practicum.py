@@ -1,5 +1,5 @@
 """A family that deletes its account after a practicum course still counts toward the trainee's practicum,
-and the trainee's roster keeps the place as a deleted family (PRODUCT.md §6)."""
+and the trainee's roster keeps the place as a deleted family (docs/domain.md, Privacy)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from certification.tests.factories import CertificateFactory
@@ -72,8 +73,8 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     page.goto(f"{live_server.url}/teach/")
     page.get_by_role("link", name="Build a new course").first.click()
 
-    # She builds a five-week course at a new venue, first session in two weeks at 18:00 Madrid time.
-    first_day = timezone.localdate() + timedelta(days=14)
+    # She builds a five-week course at a new venue, first session in three days at 18:00 Madrid time.
+    first_day = timezone.localdate() + timedelta(days=3)
     page.get_by_label("Title").fill("Baby massage in Chamberí")
     page.get_by_label("Description").fill("Five gentle weeks for parents and babies from four weeks old.")
     page.get_by_label("Venue name").fill("Casa Nido")
@@ -123,16 +124,21 @@ def test_instructor_builds_publishes_takes_the_register_and_moves_a_session(
     assert_accessible(page, "teach-roster")
     screenshot(page, "teach-roster")
 
-    # She takes the register of week 1: Oliver was there.
+    # Before week 1 starts there is no register to take yet.
     page.get_by_role("navigation", name="This course").get_by_role("link", name="Sessions").click()
-    page.get_by_role("link", name="Register for week 1").click()
-    page.get_by_role("group", name=re.compile("Oliver")).get_by_label("Present").check()
-    page.get_by_role("button", name="Save the register").click()
-    page.wait_for_load_state()
-    assert "The register for week 1 is saved." in page.content()
-    assert Attendance.objects.get(booking=booking, session=first).status == Attendance.Status.PRESENT
-    assert_accessible(page, "teach-register")
-    screenshot(page, "teach-register")
+    assert page.get_by_role("link", name="Register for week 1").count() == 0
+
+    # Week 1 has begun: she takes its register. Oliver is there.
+    with time_machine.travel(first.starts_at + timedelta(minutes=5), tick=True):
+        page.reload()
+        page.get_by_role("link", name="Register for week 1").click()
+        page.get_by_role("group", name=re.compile("Oliver")).get_by_label("Present").check()
+        page.get_by_role("button", name="Save the register").click()
+        page.wait_for_load_state()
+        assert "The register for week 1 is saved." in page.content()
+        assert Attendance.objects.get(booking=booking, session=first).status == Attendance.Status.PRESENT
+        assert_accessible(page, "teach-register")
+        screenshot(page, "teach-register")
 
     # She moves week 2 to the next evening at 19:30; Alice is emailed once.
     page.get_by_role("navigation", name="This course").get_by_role("link", name="Sessions").click()

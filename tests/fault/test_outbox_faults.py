@@ -1,9 +1,9 @@
 """The outbox when a part fails: the broker goes away while a parent books, a worker is killed with SIGKILL
 on either side of the SMTP conversation. Real Redis, real Celery workers, a real SMTP server.
 
-PRODUCT.md §7: delivery claims a row and commits before talking to SMTP, so the only duplicate the outbox
-can cause is a worker dying after the server accepted a message and before the row was marked sent, and
-only after the stuck-row timeout; the row's attempt count shows it.
+Delivery claims a row and commits before talking to SMTP (docs/domain.md, Emails: the outbox), so the only
+duplicate the outbox can cause is a worker dying after the server accepted a message and before the row was
+marked sent, and only after the stuck-row timeout; the row's attempt count shows it.
 """
 
 from __future__ import annotations

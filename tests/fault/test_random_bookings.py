@@ -1,8 +1,10 @@
-"""R1: a thousand random bookings, cancellations and answers to offers from twenty threads at once, each on
-its own database connection, on three small courses; then the rules are checked in SQL.
+"""R1: a thousand random bookings, cancellations, answers to offers and offer-expiry sweeps from twenty
+threads at once, each on its own database connection, on three small courses; then the rules are checked
+in SQL.
 
-The operations go through the services, as the views call them; a refusal (BookingError: already
-booked, offer no longer open…) is an answer, anything else raised is a failure.
+The operations go through the services, as the views and beat call them; a refusal (BookingError: already
+booked, offer no longer open…) is an answer, anything else raised is a failure. Offers last a quarter of a
+second here, so the clock runs past them during the run and the sweeps find real work.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from classes.emails import offer_version
 from classes.models import Booking, Course
 from classes.selectors import with_waitlist_position
-from classes.services import BookingError, book_course, cancel_booking, respond_to_offer
+from classes.services import BookingError, book_course, cancel_booking, expire_offers, respond_to_offer
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
@@ -27,6 +32,7 @@ THREADS = 20
 OPERATIONS = 1000
 FAMILIES = 30
 CAPACITIES = (2, 3, 4)
+OFFER_SECONDS = 0.25
 
 # Places held (confirmed or offered) never exceed capacity.
 OVERBOOKED = """
@@ -87,21 +93,68 @@ MISSING_EMAILS = """
 """
 
 
-def rows(sql: str, courses: list[int]) -> list[tuple]:
+# An offer either ended in a confirmed place or expired, never both: not both emails for one booking.
+CONFIRMED_AND_EXPIRED = """
+    SELECT b.id
+    FROM classes_booking b
+    WHERE b.course_id = ANY(%(courses)s)
+      AND EXISTS (SELECT 1 FROM notifications_outgoingemail e WHERE e.key = 'booking-confirmed:' || b.id)
+      AND EXISTS (
+        SELECT 1 FROM notifications_outgoingemail e WHERE e.key LIKE 'offer-expired:' || b.id || ':%%')
+"""
+# Every expired offer told its family once.
+EXPIRED_NOT_TOLD_ONCE = """
+    SELECT b.id, COUNT(e.id)
+    FROM classes_booking b
+    LEFT JOIN notifications_outgoingemail e ON e.key LIKE 'offer-expired:' || b.id || ':%%'
+    WHERE b.course_id = ANY(%(courses)s) AND b.cancel_reason = 'offer_expired'
+    GROUP BY b.id
+    HAVING COUNT(e.id) <> 1
+"""
+# After a sweep, no offer is still open past its time.
+OPEN_PAST_EXPIRY = """
+    SELECT b.id, b.offer_expires_at
+    FROM classes_booking b
+    WHERE b.course_id = ANY(%(courses)s) AND b.status = 'offered' AND b.offer_expires_at <= %(now)s
+"""
+
+
+RULES = {
+    "overbooked": OVERBOOKED,
+    "waitlist positions not 1..n": POSITIONS_NOT_ONE_TO_N,
+    "booked twice": BOOKED_TWICE,
+    "idle place with families waiting": IDLE_PLACE_WITH_FAMILIES_WAITING,
+    "missing emails": MISSING_EMAILS,
+    "confirmed and expired": CONFIRMED_AND_EXPIRED,
+    "expired offer not told once": EXPIRED_NOT_TOLD_ONCE,
+}
+
+
+def rows(sql: str, courses: list[int], **params) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"courses": courses})
+        cursor.execute(sql, {"courses": courses, **params})
         return cursor.fetchall()
 
 
+def broken_rules(courses: list[int]) -> dict[str, list[tuple]]:
+    """Each rule the courses break, with the rows that break it; empty when every rule holds."""
+    return {name: found for name, sql in RULES.items() if (found := rows(sql, courses))}
+
+
 class Operations:
-    """What one thread does: a seeded random sequence of book / cancel / accept / decline."""
+    """What one thread does: a seeded random sequence of book / cancel / accept / decline / sweep."""
 
     def __init__(self, courses: list[Course], families: list, counts: Counter, errors: list, lock) -> None:
         self.courses, self.families = courses, families
         self.counts, self.errors, self.lock = counts, errors, lock
 
     def one(self, rng: random.Random) -> str:
-        kind = rng.choice(["book", "book", "cancel", "answer"])
+        kind = rng.choice(["book", "book", "cancel", "answer", "expire"])
+        if kind == "expire":
+            expired = expire_offers()
+            with self.lock:
+                self.counts["offers expired"] += expired
+            return kind
         if kind == "book":
             parent, baby = rng.choice(self.families)
             book_course(rng.choice(self.courses), parent=parent, baby=baby)
@@ -139,7 +192,8 @@ class Operations:
             connection.close()
 
 
-def test_a_thousand_random_operations_from_twenty_threads_keep_every_booking_rule():
+def test_a_thousand_random_operations_from_twenty_threads_keep_every_booking_rule(settings):
+    settings.WAITLIST_OFFER_HOURS = OFFER_SECONDS / 3600
     courses = []
     for capacity in CAPACITIES:
         course = CourseFactory(capacity=capacity)
@@ -163,16 +217,20 @@ def test_a_thousand_random_operations_from_twenty_threads_keep_every_booking_rul
     print(f"R1 outcomes: {dict(counts)}")
     assert not any(thread.is_alive() for thread in threads)
     assert errors == []
+    expired_during_run = counts.pop("offers expired", 0)
     assert sum(counts.values()) == OPERATIONS
-    for kind in ("book", "cancel", "accept", "decline", "refused"):
+    for kind in ("book", "cancel", "accept", "decline", "expire", "refused"):
         assert counts[kind] > 0, f"the random mix never produced {kind!r}: {dict(counts)}"
 
     ids = [course.pk for course in courses]
-    assert rows(OVERBOOKED, ids) == []
-    assert rows(POSITIONS_NOT_ONE_TO_N, ids) == []
-    assert rows(BOOKED_TWICE, ids) == []
-    assert rows(IDLE_PLACE_WITH_FAMILIES_WAITING, ids) == []
-    assert rows(MISSING_EMAILS, ids) == []
+    assert broken_rules(ids) == {}
+    # Beat's next sweep, a minute later: every offer still open has run out by then, and the rules hold.
+    later = timezone.now() + timedelta(minutes=1)
+    with time_machine.travel(later):
+        expired_after_run = expire_offers()
+    assert expired_during_run + expired_after_run > 0
+    assert rows(OPEN_PAST_EXPIRY, ids, now=later) == []
+    assert broken_rules(ids) == {}
     # The app's own waitlist positions (classes.selectors) agree with SQL's.
     by_sql = {booking_id: position for booking_id, _course, position in rows(WAITLIST_POSITIONS, ids)}
     by_app = dict(

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -76,9 +78,14 @@ def baby_notes(world: World, payload: str) -> list[str]:
 
 def baby_name(world: World, payload: str) -> list[str]:
     update_baby(world.baby, first_name=payload, date_of_birth=world.baby.date_of_birth)
+    # The register lists the families once its session has started.
+    with time_machine.travel(world.session.starts_at + timedelta(minutes=5)):
+        register = page(
+            world, "instructor", reverse("instructors:session_register", kwargs={"pk": world.session.pk})
+        )
     return [
         page(world, "instructor", reverse("instructors:roster", kwargs={"pk": world.course.pk})),
-        page(world, "instructor", reverse("instructors:session_register", kwargs={"pk": world.session.pk})),
+        register,
         page(world, "parent", reverse("classes:baby_list")),
         page(world, "parent", reverse("classes:my_bookings")),
         page(world, "parent", world.course.get_absolute_url()),
