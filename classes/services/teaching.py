@@ -108,8 +108,9 @@ def _applied_changes(course: Course, changes: Mapping[str, object]) -> dict[str,
             raise CourseError(_("Choose the venue where the course meets."), field="venue")
         if venue.owner_id != course.instructor_id:
             raise CourseError(_("You can only use your own venues."), field="venue")
-        changed["time_zone"] = venue.time_zone
-    else:
+        if venue.time_zone != course.time_zone:
+            changed["time_zone"] = venue.time_zone
+    elif course.venue_id is not None:
         changed["venue"] = None
     return changed
 

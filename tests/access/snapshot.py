@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.apps import apps
+from django.db import transaction
 
 # Our apps, and allauth's email addresses (confirming one is a change people care about).
 APPS = ("accounts", "notifications", "classes", "instructors", "certification", "privacy", "account")
@@ -26,3 +30,11 @@ def database_snapshot() -> dict[str, list[dict]]:
 def changes(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> list[str]:
     """The tables whose rows differ, for an assertion message."""
     return [label for label in before if before[label] != after.get(label)]
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Whatever happens inside is undone after, so the next request meets the same rows."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

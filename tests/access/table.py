@@ -3,17 +3,24 @@
 Each route says how to build its URL from the objects of tests/access/world.py, who the owner is (the
 control: the owner gets through, so a view broken for everybody cannot pass as secure), how the owner
 uses it (a GET, or a POST with what the owner's form would send) and what an unrelated parent, an
-unrelated instructor and a signed-out visitor get for the very same request. Pages that list "your own"
-things answer everyone signed in, with their own data: for those, `private` names what only the owner's
-page may show.
+unrelated instructor and a signed-out visitor get for the very same request, and what each of the
+association's staff roles gets (`staff`): being staff opens Django admin and nothing on the site, so on
+the site a staff member is one more signed-in person, except the course coordinator, who may act on
+Carol's courses as she does (on the record: COORDINATOR_ACTIONS). Pages that list "your own" things
+answer everyone signed in, with their own data: for those, `private` names what only the owner's page may
+show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from classes.emails import offer_token
+from classes.models import Attendance, Course, CourseAction
+from instructors.forms import CourseForm
+from notifications.models import EmailAttachment
 from tests.access.world import ALICE_BABY, CAROL_BIO, CAROL_DRAFT, World
 
 # What a person gets.
@@ -28,6 +35,10 @@ LOGIN = "login"  # a redirect to the sign-in page
 PARENT, INSTRUCTOR, TRAINEE = "parent", "instructor", "trainee"
 OTHER_PARENT, OTHER_INSTRUCTOR, VISITOR = "other_parent", "other_instructor", "visitor"
 OTHERS = (OTHER_PARENT, OTHER_INSTRUCTOR, VISITOR)
+# The association's staff (tests/access/world.py): no group, the Trainers, the Certification admins and
+# the Course coordinators groups.
+STAFF, TRAINER, CERTIFICATION_ADMIN, COORDINATOR = "staff", "trainer", "certification_admin", "coordinator"
+STAFF_ROLES = (STAFF, TRAINER, CERTIFICATION_ADMIN, COORDINATOR)
 
 Build = Callable[[World], dict]
 
@@ -46,31 +57,47 @@ class Route:
     control: str = OK  # what the owner gets
     html: bool = True  # a page people read (audited with axe-core), not a file or JSON
     private: Callable[[World], list[str]] = field(default=lambda world: [])
+    staff: dict[str, str] = field(default_factory=dict)  # what each of STAFF_ROLES gets
+    coordinated: bool = False  # names one of Carol's courses, sessions or bookings on /teach/
 
     @property
     def post_only(self) -> bool:
         return self.method == "POST"
 
 
+def all_staff(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(STAFF_ROLES, outcome)
+
+
 def public(**options) -> Route:
-    return Route(owner=None, others=dict.fromkeys(OTHERS, options.pop("outcome", OK)), **options)
+    outcome = options.pop("outcome", OK)
+    return Route(owner=None, others=dict.fromkeys(OTHERS, outcome), staff=all_staff(outcome), **options)
 
 
 def signed_in(owner: str, **options) -> Route:
     """A page every signed-in person has, showing their own things: the owner's are theirs alone."""
-    return Route(owner=owner, others={OTHER_PARENT: OWN, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN}, **options)
+    others = {OTHER_PARENT: OWN, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN}
+    return Route(owner=owner, others=others, staff=all_staff(OWN), **options)
 
 
 def family(**options) -> Route:
     """One of Alice's own objects: nobody else even learns that it exists."""
     others = {OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: NOT_FOUND, VISITOR: LOGIN}
-    return Route(owner=PARENT, others=others, **options)
+    return Route(owner=PARENT, others=others, staff=all_staff(NOT_FOUND), **options)
 
 
 def teaching(*, with_id: bool = True, **options) -> Route:
-    """A /teach/ page: parents are refused; another instructor gets 404 for Carol's objects."""
+    """A /teach/ page: parents are refused; another instructor gets 404 for Carol's objects. Staff who do
+    not teach are refused like parents (teaching_required); a course coordinator gets what Carol gets on
+    her objects, and their own (empty) page where the address names none."""
     others = {OTHER_PARENT: FORBIDDEN, OTHER_INSTRUCTOR: NOT_FOUND if with_id else OWN, VISITOR: LOGIN}
-    return Route(owner=INSTRUCTOR, others=others, **options)
+    staff = {
+        STAFF: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        CERTIFICATION_ADMIN: FORBIDDEN,
+        COORDINATOR: options.get("control", OK) if with_id else OWN,
+    }
+    return Route(owner=INSTRUCTOR, others=others, staff=staff, coordinated=with_id, **options)
 
 
 def action(route: Callable[..., Route], data: Build = nothing, **options) -> Route:
@@ -85,10 +112,17 @@ def session(world: World) -> dict:
     return {"pk": world.session.pk}
 
 
+def booking_email_calendar(world: World) -> dict:
+    """The .ics attached to the email that confirmed Alice's booking (book_course queued it)."""
+    return {"pk": EmailAttachment.objects.get(email__key=f"booking-confirmed:{world.booking.pk}").pk}
+
+
 ACCESS: dict[str, Route] = {
     # config
     "home": public(),
     "healthz": public(html=False),
+    # Public media on the local disk: Carol's profile photo, the same file for everybody.
+    "media": public(kwargs=lambda w: {"path": w.profile.photo.name}, html=False),
     # accounts
     "accounts:settings": signed_in(PARENT, private=lambda w: [w.parent.full_name]),
     "accounts:set_language": public(
@@ -102,7 +136,7 @@ ACCESS: dict[str, Route] = {
         data=lambda w: {"baby": w.unbooked_baby.pk, "expected": "book"},
         kwargs=course,
     ),
-    # The signed token in the email is the key: whoever holds it sees the offer (PRODUCT.md §5).
+    # The signed token in the email is the key: whoever holds it sees the offer (docs/domain.md, Bookings and the waitlist).
     "classes:offer_respond": public(kwargs=lambda w: {"token": offer_token(w.offered)}),
     "classes:my_bookings": signed_in(PARENT, private=lambda w: [ALICE_BABY]),
     "classes:booking_cancel": action(family, kwargs=lambda w: {"pk": w.booking.pk}),
@@ -139,19 +173,78 @@ ACCESS: dict[str, Route] = {
     "privacy:my_data": signed_in(PARENT),
     "privacy:export": signed_in(PARENT, html=False, private=lambda w: [w.parent.email, ALICE_BABY]),
     "privacy:delete_account": signed_in(PARENT),
+    # notifications: a file an email carried, for its recipient (and staff who read the outbox)
+    "notifications:attachment_download": family(kwargs=booking_email_calendar, html=False),
     # certification
     "certification:training_list": public(),
     "certification:training_apply": signed_in(PARENT, kwargs=lambda w: {"pk": w.training.pk}),
     "certification:progress": signed_in(TRAINEE, private=lambda w: [w.training.title]),
     "certification:verify_lookup": public(),
     "certification:verify_token": public(kwargs=lambda w: {"token": w.certificate.token}),
-    "certification:certificate_pdf": public(kwargs=lambda w: {"token": w.certificate.token}, html=False),
     "certification:my_certificate": signed_in(INSTRUCTOR, private=lambda w: [w.certificate.number]),
+    # The address names no certificate: each holder gets their own PDF (Dave his), a parent has none.
+    "certification:my_certificate_pdf": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        html=False,
+        private=lambda w: [w.certificate.number],
+    ),
     # A parent holds no certificate, so there is no badge to download; Dave downloads his own.
     "certification:my_certificate_badge": Route(
         owner=INSTRUCTOR,
         others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
         html=False,
         private=lambda w: [w.certificate.name_on_certificate, w.certificate.token],
+    ),
+}
+
+
+def form_values(initial: dict) -> dict:
+    """A form's initial values as the browser posts them: a ticked box as "on", an unticked one left out."""
+    posted = {name: "on" if value is True else value for name, value in initial.items() if value is not False}
+    return {name: "" if value is None else value for name, value in posted.items()}
+
+
+@dataclass(frozen=True)
+class CoordinatorAction:
+    """A course coordinator's change to Carol's course through one of the /teach/ forms, and the record
+    it leaves (a CourseAction of this kind, by the coordinator, on that course)."""
+
+    kind: str
+    data: Build | None = None  # what the form sends; None: what the owner's action sends (ACCESS)
+    after_start: bool = False  # the register can be taken only once the session has started
+    course: Callable[[World], Course] = lambda world: world.course  # the course the record names
+
+
+def course_edit_form(world: World) -> dict:
+    return {**form_values(CourseForm.initial_for(world.course)), "title": "Baby massage in Chamberí, room 2"}
+
+
+def session_moved_an_hour_later(world: World) -> dict:
+    local = world.session.starts_at.astimezone(world.course.zone) + timedelta(hours=1)
+    return {"date": local.date().isoformat(), "time": local.strftime("%H:%M")}
+
+
+# Every /teach/ address that changes something on one of Carol's courses (test_url_sweep checks that no
+# coordinated route accepting a POST is missing here).
+COORDINATOR_ACTIONS: dict[str, CoordinatorAction] = {
+    "instructors:course_edit": CoordinatorAction(CourseAction.Kind.EDITED, course_edit_form),
+    "instructors:session_topics": CoordinatorAction(CourseAction.Kind.TOPICS_EDITED),
+    "instructors:course_publish": CoordinatorAction(CourseAction.Kind.PUBLISHED, course=lambda w: w.draft),
+    "instructors:course_cancel": CoordinatorAction(CourseAction.Kind.COURSE_CANCELLED, nothing),
+    "instructors:session_move": CoordinatorAction(
+        CourseAction.Kind.SESSION_MOVED, session_moved_an_hour_later
+    ),
+    "instructors:session_cancel": CoordinatorAction(CourseAction.Kind.SESSION_CANCELLED, nothing),
+    "instructors:session_register": CoordinatorAction(
+        CourseAction.Kind.REGISTER_TAKEN,
+        lambda w: {f"booking_{w.booking.pk}": Attendance.Status.PRESENT},
+        after_start=True,
+    ),
+    "instructors:booking_paid": CoordinatorAction(CourseAction.Kind.PAID_MARKED),
+    "instructors:course_messages": CoordinatorAction(
+        CourseAction.Kind.MESSAGE_SENT, lambda w: {"subject": "Room change", "body": "We meet upstairs."}
     ),
 }

@@ -2,10 +2,15 @@
 owned by someone, made through the services as people would make them.
 
 Alice (parent) has Oliver booked on Carol's course, Ivy offered a place on Carol's full course and Maya
-not booked yet. Carol (instructor) is certified with a public profile, a published course, a full one and
-a draft. Bob (another parent) has his own baby booked on Dave's course; Dave (another instructor) is
-certified too. Erin (trainee) has applied for a training. Nobody outside that family or that course has
-any reason to see Oliver, Carol's draft or Erin's application.
+not booked yet. Carol (instructor) is certified with a public profile and photo, a published course, a
+full one and a draft. Bob (another parent) has his own baby booked on Dave's course; Dave (another
+instructor) is certified too. Erin (trainee) has applied for a training. Nobody outside that family or
+that course has any reason to see Oliver, Carol's draft or Erin's application.
+
+The association's staff sign in to Django admin: Pat (staff, in no group), Trudy (a trainer, who leads
+Erin's training), Amara (a certification admin) and Tomás (a course coordinator, who may act on any
+course, on the record). Greg, another trainer, leads a training Greta applied for; Trudy has no reason
+to see Greta's application. Being staff opens admin and nothing else: only the groups' permissions do.
 """
 
 from __future__ import annotations
@@ -13,10 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from io import BytesIO
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
-from accounts.models import User
+from accounts.models import CERTIFICATION_ADMINS_GROUP, COURSE_COORDINATORS_GROUP, TRAINERS_GROUP, User
+from accounts.tests.factories import UserFactory
 from certification.models import Certificate, Enrollment, TrainingCourse
 from certification.tests.factories import CertificateFactory, EnrollmentFactory, TrainingCourseFactory
 from classes.models import Baby, Booking, Course, Session
@@ -38,6 +49,8 @@ ALICE_NOTES = "Born three weeks early; loves the hug-and-glide."
 CAROL_DRAFT = "Carol's draft: Sunday mornings"
 CAROL_BIO = "Midwife in Chamberí since 2012, mother of two."
 ERIN_EXPERIENCE = "Eleven years on the neonatal ward at Hospital La Paz."
+# Greta applied for Greg's training: Trudy, who trains in Madrid, never sees her application.
+OTHER_TRAINEE = "Greta Gómez"
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,13 @@ class World:
     other_certificate: Certificate
     training: TrainingCourse
     enrollment: Enrollment
+    staff_member: User
+    trainer: User
+    certification_admin: User
+    coordinator: User
+    other_trainer: User
+    other_training: TrainingCourse
+    other_enrollment: Enrollment
 
 
 def make_course(instructor: User, *, title: str, days_ahead: int, capacity: int = 6, publish=True) -> Course:
@@ -86,7 +106,7 @@ def make_course(instructor: User, *, title: str, days_ahead: int, capacity: int 
         min_age_weeks=0,
         max_age_weeks=52,
     )
-    return mark_course_published(course) if publish else course
+    return mark_course_published(course, actor=course.instructor) if publish else course
 
 
 def add_baby(parent: User, first_name: str, *, weeks_old: int = 7, notes: str = "") -> Baby:
@@ -99,13 +119,45 @@ def add_baby(parent: User, first_name: str, *, weeks_old: int = 7, notes: str = 
     )
 
 
+def portrait() -> SimpleUploadedFile:
+    """A small photo as an instructor would upload it; the profile service re-encodes it as JPEG."""
+    buffer = BytesIO()
+    Image.new("RGB", (64, 64), (120, 160, 140)).save(buffer, format="PNG")
+    return SimpleUploadedFile("carol.png", buffer.getvalue(), content_type="image/png")
+
+
+def person(email: str, full_name: str, *, groups: tuple[str, ...] = (), **extra) -> User:
+    """A verified account, in the named groups (the real ones, made by the data migrations)."""
+    user = UserFactory(email=email, full_name=full_name, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user.groups.add(*(Group.objects.get(name=name) for name in groups))
+    return user
+
+
+def cast() -> dict[str, User]:
+    """The root conftest's Alice, Bob, Carol, Dave and Erin, for a world built once per module, outside any
+    test's fixtures."""
+    return {
+        "parent": person("alice@example.org", "Alice Alvarez"),
+        "other_parent": person("bob@example.org", "Bob Baker"),
+        "instructor": person("carol@example.org", "Carol Castro"),
+        "other_instructor": person("dave@example.org", "Dave Dunn"),
+        "trainee": person("erin@example.org", "Erin Evans"),
+    }
+
+
 def build_world(
     *, parent: User, other_parent: User, instructor: User, other_instructor: User, trainee: User
 ) -> World:
     certificate = CertificateFactory(holder=instructor)
     other_certificate = CertificateFactory(holder=other_instructor)
     profile = save_profile(
-        instructor, display_name=instructor.full_name, bio=CAROL_BIO, city="Madrid", country="ES"
+        instructor,
+        display_name=instructor.full_name,
+        bio=CAROL_BIO,
+        city="Madrid",
+        country="ES",
+        photo=portrait(),
     )
     save_profile(other_instructor, display_name=other_instructor.full_name, city="Sevilla", country="ES")
 
@@ -128,8 +180,27 @@ def build_world(
 
     book_course(other_course, parent=other_parent, baby=add_baby(other_parent, "Leo"))
 
-    training = TrainingCourseFactory(title="Instructor training — Madrid, spring")
+    # The association's staff, at addresses apart from the root conftest's cast, so a test may use both.
+    staff_member = person("pat@association.example.org", "Pat Palacios", is_staff=True)
+    trainer = person("trudy@association.example.org", "Trudy Torres", is_staff=True, groups=(TRAINERS_GROUP,))
+    other_trainer = person(
+        "greg@association.example.org", "Greg Gil", is_staff=True, groups=(TRAINERS_GROUP,)
+    )
+    certification_admin = person(
+        "amara@association.example.org", "Amara Okafor", is_staff=True, groups=(CERTIFICATION_ADMINS_GROUP,)
+    )
+    coordinator = person(
+        "tomas@association.example.org", "Tomás Herrera", is_staff=True, groups=(COURSE_COORDINATORS_GROUP,)
+    )
+
+    training = TrainingCourseFactory(title="Instructor training — Madrid, spring", trainer=trainer)
     enrollment = EnrollmentFactory(trainee=trainee, training=training, experience=ERIN_EXPERIENCE)
+    other_training = TrainingCourseFactory(
+        title="Instructor training — Sevilla, autumn", trainer=other_trainer
+    )
+    other_enrollment = EnrollmentFactory(
+        trainee=UserFactory(email="greta@example.org", full_name=OTHER_TRAINEE), training=other_training
+    )
     return World(
         parent=parent,
         other_parent=other_parent,
@@ -150,4 +221,11 @@ def build_world(
         other_certificate=other_certificate,
         training=training,
         enrollment=enrollment,
+        staff_member=staff_member,
+        trainer=trainer,
+        certification_admin=certification_admin,
+        coordinator=coordinator,
+        other_trainer=other_trainer,
+        other_training=other_training,
+        other_enrollment=other_enrollment,
     )
