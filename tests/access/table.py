@@ -136,7 +136,8 @@ ACCESS: dict[str, Route] = {
         data=lambda w: {"baby": w.unbooked_baby.pk, "expected": "book"},
         kwargs=course,
     ),
-    # The signed token in the email is the key: whoever holds it sees the offer (docs/domain.md, Bookings and the waitlist).
+    # The signed token in the email is the key: whoever holds it sees the offer (docs/domain.md, Bookings
+    # and the waitlist).
     "classes:offer_respond": public(kwargs=lambda w: {"token": offer_token(w.offered)}),
     "classes:my_bookings": signed_in(PARENT, private=lambda w: [ALICE_BABY]),
     "classes:booking_cancel": action(family, kwargs=lambda w: {"pk": w.booking.pk}),
