@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -56,7 +56,10 @@ def test_new_application_waits_for_the_decision(client, trainee):
 def test_passed_deadline_says_so(client, trainee):
     enrollment = eligible_enrollment(trainee=trainee, families=1)
 
-    with time_machine.travel(timezone.now() + timedelta(days=125), tick=False):
+    # Noon UTC five days after the deadline: the same calendar day in the trainee's zone, whatever the hour
+    # the suite runs at.
+    five_days_late = datetime.combine(enrollment.deadline + timedelta(days=5), time(12), tzinfo=UTC)
+    with time_machine.travel(five_days_late, tick=False):
         client.force_login(trainee)
         page = client.get(PROGRESS).content.decode()
 
