@@ -11,9 +11,7 @@ from accounts.roles import ROLE_GROUPS
 
 
 def _held(name: str) -> set[tuple[str, str]]:
-    return set(
-        Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename")
-    )
+    return set(Group.objects.get(name=name).permissions.values_list("content_type__app_label", "codename"))
 
 
 @pytest.mark.django_db
