@@ -16,6 +16,24 @@ CERTIFICATION_ADMINS_GROUP = "Certification admins"
 COURSE_COORDINATORS_GROUP = "Course coordinators"
 
 
+class Background(models.TextChoices):
+    """The professions instructors come from (docs/domain.md, People): on an instructor's profile and in
+    a training application. Kept here, on the lowest floor that knows people, so both can use it."""
+
+    NURSE = "nurse", _("Nurse")
+    MIDWIFE = "midwife", _("Midwife")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    DOULA = "doula", _("Doula")
+    LACTATION_CONSULTANT = "lactation_consultant", _("Lactation consultant")
+    CHILDBIRTH_EDUCATOR = "childbirth_educator", _("Childbirth educator")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    SPEECH_THERAPIST = "speech_therapist", _("Speech therapist")
+    DEVELOPMENTAL_SPECIALIST = "developmental_specialist", _("Developmental specialist")
+    MASSAGE_THERAPIST = "massage_therapist", _("Massage therapist")
+    PARENT = "parent", _("Parent")
+    OTHER = "other", _("Other")
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})

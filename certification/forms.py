@@ -1,31 +1,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-# The professions instructors come from (docs/domain.md, People). Stored as the English name, which staff
-# read in admin; shown to the applicant in their language. ("instructors" keeps its own list for profiles:
-# it is a floor above and cannot be imported here.)
-BACKGROUNDS = [
-    ("Nurse", _("Nurse")),
-    ("Midwife", _("Midwife")),
-    ("Physiotherapist", _("Physiotherapist")),
-    ("Doula", _("Doula")),
-    ("Lactation consultant", _("Lactation consultant")),
-    ("Childbirth educator", _("Childbirth educator")),
-    ("Social worker", _("Social worker")),
-    ("Speech therapist", _("Speech therapist")),
-    ("Developmental specialist", _("Developmental specialist")),
-    ("Massage therapist", _("Massage therapist")),
-    ("Parent", _("Parent")),
-    ("Other", _("Other")),
-]
+from accounts.models import Background
 
 
 class ApplicationForm(forms.Form):
     background = forms.ChoiceField(
         label=_("Your professional background"),
-        choices=[("", _("Choose one")), *BACKGROUNDS],
+        choices=[("", _("Choose one")), *Background.choices],
     )
     background_other = forms.CharField(
         label=_("If other, which?"),
@@ -47,14 +32,17 @@ class ApplicationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("background") == "Other" and not cleaned.get("background_other", "").strip():
+        if cleaned.get("background") == Background.OTHER and not cleaned.get("background_other", "").strip():
             self.add_error("background_other", _("Tell us your profession."))
         return cleaned
 
     def background_text(self) -> str:
+        """The background as staff read it in admin: its English name (and what "other" is)."""
         other = self.cleaned_data.get("background_other", "").strip()
-        background = self.cleaned_data["background"]
-        return f"Other: {other}" if background == "Other" and other else background
+        background = Background(self.cleaned_data["background"])
+        with translation.override("en"):
+            name = str(background.label)
+        return f"Other: {other}" if background == Background.OTHER and other else name
 
 
 class CertificateLookupForm(forms.Form):

@@ -21,10 +21,6 @@ from classes.models import Attendance, Booking, Course, Session
 PLACE_HOLDING_STATUSES = (Enrollment.Status.APPLIED, Enrollment.Status.ACCEPTED, Enrollment.Status.CERTIFIED)
 
 
-def places_taken(training: TrainingCourse) -> int:
-    return Enrollment.objects.filter(training=training, status__in=PLACE_HOLDING_STATUSES).count()
-
-
 def upcoming_trainings() -> QuerySet[TrainingCourse]:
     """Published trainings that have not started, with `places_left`, soonest first."""
     today = timezone.localdate()

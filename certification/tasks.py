@@ -18,13 +18,13 @@ from certification import services
     retry_backoff=5,
     max_retries=5,
 )
-def send_certificate_email(certificate_id: int, version: int) -> str:
-    return services.send_certificate_email(certificate_id, version=version).value
+def queue_certificate_email(certificate_id: int, version: int) -> str:
+    return services.queue_certificate_email(certificate_id, version=version).value
 
 
 @shared_task(ignore_result=True)
-def send_expiry_notices() -> int:
-    return services.send_expiry_notices()
+def queue_expiry_notices() -> int:
+    return services.queue_expiry_notices()
 
 
 @shared_task(ignore_result=True)

@@ -336,15 +336,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=10),
     },
     "instructor-booking-notices": {
-        "task": "instructors.tasks.send_booking_notices",
+        "task": "instructors.tasks.queue_booking_notices",
         "schedule": timedelta(minutes=1),
     },
     "instructor-booking-digests": {
-        "task": "instructors.tasks.send_booking_digests",
+        "task": "instructors.tasks.queue_booking_digests",
         "schedule": crontab(hour=18, minute=0),
     },
     "certificate-expiry-notices": {
-        "task": "certification.tasks.send_expiry_notices",
+        "task": "certification.tasks.queue_expiry_notices",
         "schedule": crontab(minute=23),
     },
     "certificate-pending-emails": {

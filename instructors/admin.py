@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count, Q, QuerySet
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,13 +33,6 @@ class InstructorProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     inlines = [InstructorBackgroundInline, InstructorLanguageInline]
-
-    def view_on_site(self, profile: InstructorProfile) -> str | None:
-        # The public profile page, once its URL exists.
-        try:
-            return profile.get_absolute_url()
-        except NoReverseMatch:
-            return None
 
 
 class PublishingCourseAdmin(CourseAdmin):

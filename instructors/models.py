@@ -6,22 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-
-class Background(models.TextChoices):
-    """Professional backgrounds instructors come from (docs/domain.md, People)."""
-
-    NURSE = "nurse", _("Nurse")
-    MIDWIFE = "midwife", _("Midwife")
-    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
-    DOULA = "doula", _("Doula")
-    LACTATION_CONSULTANT = "lactation_consultant", _("Lactation consultant")
-    CHILDBIRTH_EDUCATOR = "childbirth_educator", _("Childbirth educator")
-    SOCIAL_WORKER = "social_worker", _("Social worker")
-    SPEECH_THERAPIST = "speech_therapist", _("Speech therapist")
-    DEVELOPMENTAL_SPECIALIST = "developmental_specialist", _("Developmental specialist")
-    MASSAGE_THERAPIST = "massage_therapist", _("Massage therapist")
-    PARENT = "parent", _("Parent")
-    OTHER = "other", _("Other")
+from accounts.models import Background
 
 
 def photo_upload_to(instance: InstructorProfile, filename: str) -> str:

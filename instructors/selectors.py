@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from accounts.models import User
@@ -89,25 +88,20 @@ class CertificateBadge:
     status: str
     status_label: str
     valid_until: datetime
-    verify_url: str | None
+    verify_url: str
 
 
 def certificate_badge(user: User) -> CertificateBadge | None:
     certificate = current_certificate(user)
     if certificate is None:
         return None
-    try:
-        # The public verification page belongs to certification; the badge links to it once it exists.
-        verify_url = certificate.get_absolute_url()
-    except NoReverseMatch:
-        verify_url = None
     status = certificate.status
     return CertificateBadge(
         number=certificate.number,
         status=status.value,
         status_label=str(status.label),
         valid_until=certificate.valid_until,
-        verify_url=verify_url,
+        verify_url=certificate.get_absolute_url(),
     )
 
 

@@ -239,7 +239,7 @@ def _pending_notices(*, digest: bool):
     )
 
 
-def send_booking_notices() -> int:
+def queue_booking_notices() -> int:
     """Mail each pending booking notice to instructors who want one email per change.
 
     Each notice is claimed by a conditional update in the transaction that queues its email, so two
@@ -265,7 +265,7 @@ def send_booking_notices() -> int:
     return sent
 
 
-def send_booking_digests() -> int:
+def queue_booking_digests() -> int:
     """Mail one digest of pending booking notices to each instructor who chose a daily digest.
 
     Run daily by beat. The notices an email covers are claimed in its transaction; the key names the

@@ -8,10 +8,10 @@ from instructors import services
 
 
 @shared_task(ignore_result=True)
-def send_booking_notices() -> int:
-    return services.send_booking_notices()
+def queue_booking_notices() -> int:
+    return services.queue_booking_notices()
 
 
 @shared_task(ignore_result=True)
-def send_booking_digests() -> int:
-    return services.send_booking_digests()
+def queue_booking_digests() -> int:
+    return services.queue_booking_digests()

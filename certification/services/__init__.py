@@ -10,11 +10,11 @@ from certification.services.certificates import (
     enqueue_certificate_email,
     issue_certificate,
     next_certificate_number,
+    queue_certificate_email,
     reinstate_certificate,
     renew_certificate,
     resend_certificate,
     revoke_certificate,
-    send_certificate_email,
 )
 from certification.services.enrollments import (
     accept_enrollment,
@@ -23,7 +23,7 @@ from certification.services.enrollments import (
     record_training_outcome,
 )
 from certification.services.errors import CertificationError
-from certification.services.notices import requeue_pending_certificate_emails, send_expiry_notices
+from certification.services.notices import queue_expiry_notices, requeue_pending_certificate_emails
 
 __all__ = [
     "CertificationError",
@@ -34,12 +34,12 @@ __all__ = [
     "enqueue_certificate_email",
     "issue_certificate",
     "next_certificate_number",
+    "queue_certificate_email",
+    "queue_expiry_notices",
     "record_training_outcome",
     "reinstate_certificate",
     "renew_certificate",
     "requeue_pending_certificate_emails",
     "resend_certificate",
     "revoke_certificate",
-    "send_certificate_email",
-    "send_expiry_notices",
 ]

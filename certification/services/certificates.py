@@ -76,7 +76,7 @@ def _required(text: str, message: str) -> str:
 def enqueue_certificate_email(certificate_id: int, version: int) -> None:
     """Hand the PDF-and-email task to the worker. A broker that is down is logged, not raised: the
     pending-certificate sweep queues it again."""
-    from certification.tasks import send_certificate_email as task
+    from certification.tasks import queue_certificate_email as task
 
     try:
         task.apply_async((certificate_id, version))
@@ -184,7 +184,7 @@ def _discard_pdf(certificate: Certificate) -> None:
     transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
-def send_certificate_email(certificate_id: int, *, version: int) -> EmailOutcome:
+def queue_certificate_email(certificate_id: int, *, version: int) -> EmailOutcome:
     """Render the certificate's PDF if it is out of date, store it, and queue the certificate email.
 
     Safe to run twice or concurrently: the row is locked and `emailed_version` re-read under the lock,
@@ -213,13 +213,14 @@ def send_certificate_email(certificate_id: int, *, version: int) -> EmailOutcome
             pdf = render_certificate_pdf(certificate)
         if not certificate.pdf_is_current:
             _store_pdf(certificate, pdf)
-        request = (
+        # The event that asked for this email (issued, renewed, name corrected, re-send requested).
+        asked_by = (
             certificate.events.filter(details__email_version=version)
             .exclude(kind=CertificateEvent.Kind.EMAILED)
             .order_by("-at")
             .first()
         )
-        occasion = OCCASIONS.get(request.kind, "issued") if request else "issued"
+        occasion = OCCASIONS.get(asked_by.kind, "issued") if asked_by else "issued"
         outgoing = emails.queue_certificate_issued(certificate, version=version, occasion=occasion, pdf=pdf)
         certificate.emailed_version = version
         certificate.email_requested_at = None
@@ -227,7 +228,7 @@ def send_certificate_email(certificate_id: int, *, version: int) -> EmailOutcome
         CertificateEvent.objects.create(
             certificate=certificate,
             kind=CertificateEvent.Kind.EMAILED,
-            actor=request.actor if request else None,
+            actor=asked_by.actor if asked_by else None,
             details={"email_version": version, "email": outgoing.pk, "to": outgoing.to_email},
         )
     return EmailOutcome.QUEUED

@@ -41,7 +41,7 @@ def _queue_new(pairs: list[tuple[Certificate, str]], queue) -> int:
     return queued
 
 
-def send_expiry_notices(*, now: datetime | None = None) -> int:
+def queue_expiry_notices(*, now: datetime | None = None) -> int:
     """Queue the renewal-due emails (30 and 7 days before expiry) and the expired email, each once.
 
     Returns the number of emails queued.

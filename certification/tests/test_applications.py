@@ -20,7 +20,7 @@ from notifications.models import OutgoingEmail
 
 TRAINING_LIST = reverse("certification:training_list")
 ANSWERS = {
-    "background": "Midwife",
+    "background": "midwife",
     "experience": "Twelve years on a maternity ward.",
     "motivation": "Parents ask me how to soothe their babies.",
 }
@@ -78,7 +78,7 @@ def test_trainee_applies_and_is_emailed(client, trainee, django_capture_on_commi
 
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(
-            apply_url(training), {**ANSWERS, "background": "Other", "background_other": "GP"}
+            apply_url(training), {**ANSWERS, "background": "other", "background_other": "GP"}
         )
 
     assert response.status_code == 302 and response["Location"] == reverse("certification:progress")
@@ -97,7 +97,7 @@ def test_missing_answers_are_shown_next_to_the_fields_and_change_nothing(client,
     client.force_login(trainee)
     training = TrainingCourseFactory()
 
-    response = client.post(apply_url(training), {"background": "Other", "experience": "", "motivation": "x"})
+    response = client.post(apply_url(training), {"background": "other", "experience": "", "motivation": "x"})
 
     assert response.status_code == 200
     form = response.context["form"]

@@ -24,9 +24,9 @@ from notifications.models import OutgoingEmail
 def run_tasks_inline(monkeypatch):
     """No worker runs in these tests: queueing the certificate task runs it at once (after commit)."""
     monkeypatch.setattr(
-        tasks.send_certificate_email,
+        tasks.queue_certificate_email,
         "apply_async",
-        lambda args, **options: tasks.send_certificate_email(*args),
+        lambda args, **options: tasks.queue_certificate_email(*args),
     )
 
 
@@ -126,8 +126,8 @@ def test_issuing_emails_the_pdf_only_after_commit(
 def test_email_task_run_twice_sends_one_email_with_the_pdf(staff):
     certificate = issue_certificate(eligible_enrollment(), actor=staff)
 
-    first = tasks.send_certificate_email(certificate.pk, 1)
-    second = tasks.send_certificate_email(certificate.pk, 1)
+    first = tasks.queue_certificate_email(certificate.pk, 1)
+    second = tasks.queue_certificate_email(certificate.pk, 1)
 
     assert (first, second) == (EmailOutcome.QUEUED, EmailOutcome.ALREADY_QUEUED)
     email = OutgoingEmail.objects.get(key=f"certificate-issued:{certificate.pk}:1")
@@ -152,7 +152,7 @@ def test_email_task_run_twice_at_the_same_moment_sends_one_email():
     def run() -> None:
         try:
             barrier.wait(timeout=10)
-            outcomes.append(services.send_certificate_email(certificate.pk, version=1))
+            outcomes.append(services.queue_certificate_email(certificate.pk, version=1))
         finally:
             connection.close()
 
@@ -172,8 +172,8 @@ def test_an_older_email_request_gives_way_to_the_newer_one(staff):
     certificate = issue_certificate(eligible_enrollment(), actor=staff)
     services.resend_certificate(certificate, actor=staff)
 
-    assert services.send_certificate_email(certificate.pk, version=1) == EmailOutcome.SUPERSEDED
-    assert services.send_certificate_email(certificate.pk, version=2) == EmailOutcome.QUEUED
+    assert services.queue_certificate_email(certificate.pk, version=1) == EmailOutcome.SUPERSEDED
+    assert services.queue_certificate_email(certificate.pk, version=2) == EmailOutcome.QUEUED
     assert list(
         OutgoingEmail.objects.values_list("key", flat=True).filter(template="certificate_issued")
     ) == [f"certificate-issued:{certificate.pk}:2"]
@@ -186,7 +186,7 @@ def test_a_certificate_revoked_before_its_email_went_out_is_not_emailed(staff):
         certificate, actor=staff, reason="Fraudulent exam.", public_statement="Revoked."
     )
 
-    assert services.send_certificate_email(certificate.pk, version=1) == EmailOutcome.NOT_VALID
+    assert services.queue_certificate_email(certificate.pk, version=1) == EmailOutcome.NOT_VALID
     assert not OutgoingEmail.objects.filter(template="certificate_issued").exists()
 
 

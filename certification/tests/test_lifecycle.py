@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def emailed_certificate(staff) -> Certificate:
     """An issued certificate whose first email (and PDF) went out."""
     certificate = services.issue_certificate(eligible_enrollment(), actor=staff)
-    services.send_certificate_email(certificate.pk, version=1)
+    services.queue_certificate_email(certificate.pk, version=1)
     return Certificate.objects.get(pk=certificate.pk)
 
 
@@ -39,7 +39,7 @@ def test_renewal_extends_from_the_end_date_and_keeps_number_and_url(emailed_cert
     old_end = certificate.valid_until
 
     renewed = services.renew_certificate(certificate, actor=staff, reason="Renewal fee paid.")
-    assert services.send_certificate_email(renewed.pk, version=renewed.email_version) == "queued"
+    assert services.queue_certificate_email(renewed.pk, version=renewed.email_version) == "queued"
 
     renewed.refresh_from_db()
     assert renewed.valid_until == old_end + relativedelta(months=settings.CERTIFICATION_VALIDITY_MONTHS)
@@ -80,7 +80,7 @@ def test_name_correction_keeps_number_and_url_and_makes_a_new_pdf(emailed_certif
     corrected = services.correct_certificate_name(
         certificate, actor=staff, name="  Erin   Évans-Ortiz ", reason="Holder asked for accents."
     )
-    services.send_certificate_email(corrected.pk, version=corrected.email_version)
+    services.queue_certificate_email(corrected.pk, version=corrected.email_version)
 
     corrected.refresh_from_db()
     assert corrected.name_on_certificate == "Erin Évans-Ortiz"
@@ -103,8 +103,8 @@ def test_name_correction_refuses_an_empty_or_unchanged_name(staff):
 
 def test_resend_queues_a_new_version_of_the_email(emailed_certificate, staff):
     certificate = services.resend_certificate(emailed_certificate, actor=staff)
-    services.send_certificate_email(certificate.pk, version=certificate.email_version)
-    services.send_certificate_email(certificate.pk, version=certificate.email_version)
+    services.queue_certificate_email(certificate.pk, version=certificate.email_version)
+    services.queue_certificate_email(certificate.pk, version=certificate.email_version)
 
     keys = sorted(OutgoingEmail.objects.filter(template="certificate_issued").values_list("key", flat=True))
     assert keys == [f"certificate-issued:{certificate.pk}:1", f"certificate-issued:{certificate.pk}:2"]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def sweep_twice_at(moment) -> list[int]:
     with time_machine.travel(moment, tick=False):
-        return [tasks.send_expiry_notices(), tasks.send_expiry_notices()]
+        return [tasks.queue_expiry_notices(), tasks.queue_expiry_notices()]
 
 
 def keys() -> list[str]:
@@ -89,7 +89,7 @@ def test_beat_runs_the_certification_sweeps(settings):
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert {
-        "certification.tasks.send_expiry_notices",
+        "certification.tasks.queue_expiry_notices",
         "certification.tasks.requeue_pending_certificate_emails",
     } <= scheduled
     for name in scheduled:

@@ -47,7 +47,7 @@ def printed_text(pdf: bytes) -> str:
 def certificate(instructor, staff) -> Certificate:
     """Carol's certificate, issued and emailed, so its PDF is in the private storage."""
     issued = services.issue_certificate(eligible_enrollment(trainee=instructor), actor=staff)
-    services.send_certificate_email(issued.pk, version=1)
+    services.queue_certificate_email(issued.pk, version=1)
     return Certificate.objects.get(pk=issued.pk)
 
 
@@ -206,7 +206,7 @@ def test_a_reinstated_certificate_is_emailed_with_a_newly_stored_pdf(
     services.reinstate_certificate(certificate, actor=staff, reason="Appeal upheld.")
     resent = services.resend_certificate(certificate, actor=staff)
 
-    services.send_certificate_email(certificate.pk, version=resent.email_version)
+    services.queue_certificate_email(certificate.pk, version=resent.email_version)
 
     certificate.refresh_from_db()
     assert certificate.pdf_is_current and certificate.pdf.storage.exists(certificate.pdf.name)
@@ -225,7 +225,7 @@ def test_renewal_deletes_the_previous_file_and_serves_the_new_revision(
     assert printed_text(body(client.get(MY_PDF))) != printed_text(previous_pdf)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.send_certificate_email(renewed.pk, version=renewed.email_version)
+        services.queue_certificate_email(renewed.pk, version=renewed.email_version)
 
     renewed.refresh_from_db()
     assert renewed.pdf.name != previous_name and renewed.pdf_revision == renewed.revision == 2

@@ -217,7 +217,7 @@ def test_an_ipv6_client_cannot_escape_its_limit_by_taking_other_addresses_of_its
 
 def test_the_token_no_longer_gives_the_pdf(client, staff):
     certificate = services.issue_certificate(eligible_enrollment(), actor=staff)
-    services.send_certificate_email(certificate.pk, version=1)
+    services.queue_certificate_email(certificate.pk, version=1)
 
     response = client.get(former_pdf_url(certificate))
 

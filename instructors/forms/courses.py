@@ -187,16 +187,6 @@ class CourseForm(forms.Form):
                 self.add_error("venue", _("Choose one of your venues, or add a new one."))
         return cleaned
 
-    @property
-    def zone_name(self) -> str:
-        """The time zone the course's sessions are entered in."""
-        cleaned = self.cleaned_data
-        if cleaned.get("format") == Course.Format.ONLINE:
-            return cleaned["time_zone"]
-        if cleaned.get("venue") == NEW_VENUE:
-            return cleaned["new_venue_time_zone"]
-        return self.venues[cleaned["venue"]].time_zone
-
     def new_venue(self) -> dict | None:
         cleaned = self.cleaned_data
         if cleaned.get("format") != Course.Format.VENUE or cleaned.get("venue") != NEW_VENUE:

@@ -9,7 +9,7 @@ from classes.models import BookingNotice
 from classes.services import book_course, cancel_booking
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
 from instructors.models import InstructorProfile
-from instructors.services import save_profile, send_booking_digests, send_booking_notices
+from instructors.services import queue_booking_digests, queue_booking_notices, save_profile
 from notifications.models import OutgoingEmail
 
 
@@ -29,10 +29,10 @@ def book(course, name="Oliver"):
 def test_instructor_hears_of_each_booking_and_cancellation_once(instructor):
     course = course_of(instructor)
     booking = book(course, "Oliver")
-    assert send_booking_notices() == 1
+    assert queue_booking_notices() == 1
     cancel_booking(booking, by=booking.parent)
-    assert send_booking_notices() == 1
-    assert send_booking_notices() == 0
+    assert queue_booking_notices() == 1
+    assert queue_booking_notices() == 0
     emails = OutgoingEmail.objects.filter(to_email=instructor.email).order_by("pk")
     assert [e.subject.split(":")[0] for e in emails] == ["New booking", "Cancellation"]
     assert "with Oliver" in emails[0].body_text
@@ -48,9 +48,9 @@ def test_digest_instructors_get_one_email_a_day_not_one_each(instructor):
     book(course, "Oliver")
     book(course, "Mia")
 
-    assert send_booking_notices() == 0
-    assert send_booking_digests() == 1
-    assert send_booking_digests() == 0
+    assert queue_booking_notices() == 0
+    assert queue_booking_digests() == 1
+    assert queue_booking_digests() == 0
     digest = OutgoingEmail.objects.get(to_email=instructor.email)
     assert "2 changes" in digest.subject
     assert "with Oliver" in digest.body_text and "with Mia" in digest.body_text
@@ -61,7 +61,7 @@ def test_digest_instructors_get_one_email_a_day_not_one_each(instructor):
 def test_text_emails_are_not_html_escaped(instructor):
     course = course_of(instructor)
     book(course, "D'Arcy")
-    send_booking_notices()
+    queue_booking_notices()
     notice = OutgoingEmail.objects.get(to_email=instructor.email)
     assert "D'Arcy" in notice.body_text
     assert "D&#x27;Arcy" in notice.body_html

@@ -42,8 +42,8 @@ def _cell(value) -> str:
 def roster_csv(request, pk: int):
     """The roster as a spreadsheet: one row per family, with the register marks per session."""
     course = get_own_course_or_404(request.user, pk)
-    families = selectors.roster(course)
-    sessions = [s for s in families.sessions if s.status == Session.Status.SCHEDULED]
+    course_roster = selectors.roster(course)
+    sessions = [s for s in course_roster.sessions if s.status == Session.Status.SCHEDULED]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"roster-{course.slug or 'course'}-{course.pk}.csv"
@@ -51,7 +51,11 @@ def roster_csv(request, pk: int):
     # A byte-order mark, so that spreadsheet apps read accents in names correctly.
     response.write("\ufeff")
     writer = csv.writer(response)
-    age_date = families.age_session.starts_at.astimezone(course.zone).date() if families.age_session else None
+    age_date = (
+        course_roster.age_session.starts_at.astimezone(course.zone).date()
+        if course_roster.age_session
+        else None
+    )
     writer.writerow(
         [
             _("Status"),
@@ -70,7 +74,7 @@ def roster_csv(request, pk: int):
         ]
     )
     labels = dict(Attendance.Status.choices)
-    for row in [*families.families, *families.offered, *families.waitlist]:
+    for row in [*course_roster.families, *course_roster.offered, *course_roster.waitlist]:
         booking = row.booking
         writer.writerow(
             _cell(value)
@@ -83,7 +87,7 @@ def roster_csv(request, pk: int):
                 booking.parent.email if booking.parent else "",
                 row.notes,
                 _("yes") if booking.is_paid else _("no"),
-                *(labels.get(families.mark(booking, s), "") for s in sessions),
+                *(labels.get(course_roster.mark(booking, s), "") for s in sessions),
             )
         )
     return response
@@ -93,13 +97,13 @@ def roster_csv(request, pk: int):
 @teaching_required
 def register_print(request, pk: int):
     course = get_own_course_or_404(request.user, pk)
-    families = selectors.roster(course)
-    sessions = [s for s in families.sessions if s.status == Session.Status.SCHEDULED]
-    rows = [(row, [families.mark(row.booking, s) for s in sessions]) for row in families.families]
+    course_roster = selectors.roster(course)
+    sessions = [s for s in course_roster.sessions if s.status == Session.Status.SCHEDULED]
+    rows = [(row, [course_roster.mark(row.booking, s) for s in sessions]) for row in course_roster.families]
     return render(
         request,
         "instructors/register_print.html",
-        {"course": course, "roster": families, "sessions": sessions, "rows": rows},
+        {"course": course, "roster": course_roster, "sessions": sessions, "rows": rows},
     )
 
 

@@ -31,7 +31,7 @@ from classes.tests.factories import (
     SessionFactory,
     VenueFactory,
 )
-from instructors.services import send_booking_digests, send_booking_notices
+from instructors.services import queue_booking_digests, queue_booking_notices
 from instructors.tests.factories import (
     InstructorBackgroundFactory,
     InstructorLanguageFactory,
@@ -167,7 +167,7 @@ def test_instructors_export_holds_profile_venues_courses_and_messages_as_counts(
 
 @pytest.mark.parametrize(
     ("preference", "send"),
-    [("each", send_booking_notices), ("daily_digest", send_booking_digests)],
+    [("each", queue_booking_notices), ("daily_digest", queue_booking_digests)],
 )
 def test_booking_notices_to_an_instructor_are_exported_without_the_families_they_name(
     client, instructor, other_parent, staff, preference, send

@@ -114,8 +114,8 @@ def test_trainee_applies_is_certified_verified_and_revoked(
     assert f"Certificate {certificate.number} issued" in desk.content()
 
     # No worker runs here: the task the issue queued after commit runs now, twice for good measure.
-    tasks.send_certificate_email(certificate.pk, 1)
-    tasks.send_certificate_email(certificate.pk, 1)
+    tasks.queue_certificate_email(certificate.pk, 1)
+    tasks.queue_certificate_email(certificate.pk, 1)
     email = OutgoingEmail.objects.get(template="certificate_issued")
     assert email.to_email == trainee.email
     assert [attachment.filename for attachment in email.attachments.all()] == [f"{certificate.number}.pdf"]

@@ -364,7 +364,7 @@ FORMS: dict[str, FormUnderTest] = {
         url=lambda w: reverse("certification:training_apply", kwargs={"pk": w.training.pk}),
         who="parent",
         valid=lambda w: {
-            "background": "Midwife",
+            "background": "midwife",
             "background_other": "",
             "experience": "Ten years on a maternity ward.",
             "motivation": "Parents ask me how to soothe their babies.",

@@ -32,7 +32,7 @@ from classes.services import (
     queue_session_reminders,
 )
 from classes.tests.factories import BabyFactory
-from instructors.services import send_booking_notices
+from instructors.services import queue_booking_notices
 from notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_an_english_speaking_instructor_hears_of_a_spanish_family_booking_in_eng
         booked(course, spanish_parent, "Mateo")
 
     with translation.override("es"):
-        assert send_booking_notices() == 1
+        assert queue_booking_notices() == 1
 
     notice = OutgoingEmail.objects.get(to_email=instructor.email, key__startswith="booking-notice:")
     assert notice.language == "en"
@@ -192,9 +192,9 @@ def test_course_page_formats_price_dates_and_zone_for_the_reader(client, course)
 def run_tasks_inline(monkeypatch):
     """No worker runs here: queueing the certificate task runs it at once (after commit)."""
     monkeypatch.setattr(
-        certification_tasks.send_certificate_email,
+        certification_tasks.queue_certificate_email,
         "apply_async",
-        lambda args, **options: certification_tasks.send_certificate_email(*args),
+        lambda args, **options: certification_tasks.queue_certificate_email(*args),
     )
 
 
