@@ -85,6 +85,7 @@ def _first_session(objects: Objects) -> int:
 PAGES: dict[str, list[Page] | None] = {
     "home": [Page("/", "anonymous", _url("home"))],
     "healthz": [Page("/healthz", "anonymous", _url("healthz"))],
+    "metrics": None,  # needs a bearer token; config/tests/test_metrics.py counts its queries
     "accounts:settings": [Page("/my/account/", "parent", _url("accounts:settings"))],
     "accounts:set_language": None,
     "classes:catalog": [

@@ -7,6 +7,7 @@ REDIS_URL and AWS_STORAGE_BUCKET_NAME switch to Postgres, Redis and S3-compatibl
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "django_prometheus",
     # Our apps, lowest floor first (STYLE.md).
     "notifications",
     "accounts",
@@ -59,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # django-prometheus times requests between its two middlewares: first and last, so the latency
+    # /metrics reports includes every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -227,7 +233,9 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
 )
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Probes and Prometheus reach each replica directly, over the private network, in plain http; a redirect
+# would not protect the scrape's token, which is sent before any redirect comes back.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -360,6 +368,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
     },
 }
+
+# Metrics (config/metrics.py, README "Metrics"): /metrics answers only a request that carries
+# "Authorization: Bearer <METRICS_TOKEN>" and, when METRICS_ALLOWED_NETWORKS lists any, comes from one of
+# them (by client address, as TRUSTED_PROXY_COUNT reads it). With no token set, nobody may scrape.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters; leave it unset to refuse all.")
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(cidr) for cidr in env_list("METRICS_ALLOWED_NETWORKS")]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS must list networks (CIDR): {error}") from None
 
 # Domain settings (docs/domain.md): numbers that are policy, not constants.
 BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS = env_int(

@@ -13,6 +13,7 @@ admin.site.site_title = _("Nurturing Touch admin")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("config.metrics")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("classes.urls")),

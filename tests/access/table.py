@@ -121,6 +121,9 @@ ACCESS: dict[str, Route] = {
     # config
     "home": public(),
     "healthz": public(html=False),
+    # Prometheus's scrape needs the METRICS_TOKEN bearer token, which no browser sends: everyone, signed in
+    # or not, staff or not, is refused. The scrape that gets through is config/tests/test_metrics.py's.
+    "metrics": public(outcome=FORBIDDEN, control=FORBIDDEN, html=False),
     # Public media on the local disk: Carol's profile photo, the same file for everybody.
     "media": public(kwargs=lambda w: {"path": w.profile.photo.name}, html=False),
     # accounts
