@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -44,57 +45,100 @@ def enrolled_training_ids(user: User) -> set[int]:
     return set(Enrollment.objects.filter(trainee=user).values_list("training_id", flat=True))
 
 
-def _practicum_window_courses(enrollment: Enrollment) -> QuerySet[Course]:
-    """The trainee's practicum courses whose first scheduled session falls between the end of the
-    training and the enrollment's deadline, first to start first, with `first_at` and `session_count`
-    (scheduled sessions)."""
-    return (
-        Course.objects.filter(instructor_id=enrollment.trainee_id, is_practicum=True)
-        .annotate(
-            first_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED)),
-            session_count=Count(
-                "sessions", filter=Q(sessions__status=Session.Status.SCHEDULED), distinct=True
-            ),
+def _practicum_window_courses(enrollments: Sequence[Enrollment]) -> list[list[Course]]:
+    """For each enrollment, in order: the trainee's practicum courses whose first scheduled session falls
+    between the end of the training and the enrollment's deadline, first to start first, with `first_at`
+    and `session_count` (scheduled sessions); none without a deadline.
+
+    One query for any number of enrollments (none when no enrollment has a deadline). The window is
+    compared here rather than in SQL because each enrollment has its own; the first session's day is the
+    one in the current time zone, as a `__date` lookup would take it.
+    """
+    dated = [enrollment for enrollment in enrollments if enrollment.deadline is not None]
+    courses: list[Course] = []
+    if dated:
+        courses = list(
+            Course.objects.filter(
+                instructor_id__in={enrollment.trainee_id for enrollment in dated}, is_practicum=True
+            )
+            .annotate(
+                first_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED)),
+                session_count=Count(
+                    "sessions", filter=Q(sessions__status=Session.Status.SCHEDULED), distinct=True
+                ),
+            )
+            .filter(first_at__isnull=False)
+            .order_by("first_at", "pk")
         )
-        .filter(first_at__date__gte=enrollment.training.ends_on, first_at__date__lte=enrollment.deadline)
-        .order_by("first_at", "pk")
-    )
+    return [
+        [
+            course
+            for course in courses
+            if course.instructor_id == enrollment.trainee_id
+            and enrollment.training.ends_on <= timezone.localdate(course.first_at) <= enrollment.deadline
+        ]
+        if enrollment.deadline is not None
+        else []
+        for enrollment in enrollments
+    ]
 
 
-def _families_by_course(enrollment: Enrollment, session_counts: dict[int, int]) -> dict[int, int]:
-    """How many families each practicum course (id → scheduled sessions, first to start first) counts for.
+def _families_by_course(
+    enrollments: Sequence[Enrollment], windows: Sequence[list[Course]]
+) -> list[dict[int, int]]:
+    """For each enrollment, in order: how many families each of its window's practicum courses (first to
+    start first, as _practicum_window_courses gives them) counts for. One query for any number of
+    enrollments, none when no window has a course.
 
     A family is a parent: two babies of one parent, or one parent on two courses, count once, for the
     first course they completed. The trainee's own bookings never count (book_course refuses them now;
     this keeps older ones out). A family that deleted its account has no parent any more and nobody can
     tell whose booking it was, so each of its completed bookings counts as one family, as it did before.
     """
-    bookings = (
-        Booking.objects.filter(course_id__in=session_counts, status=Booking.Status.CONFIRMED)
-        .exclude(parent_id=enrollment.trainee_id)
-        .annotate(
-            present=Count(
-                "attendances",
-                filter=Q(attendances__status=Attendance.Status.PRESENT)
-                & Q(attendances__session__status=Session.Status.SCHEDULED),
-            )
-        )
-        .order_by("pk")
-        .values_list("course_id", "parent_id", "present")
-    )
-    minimum = settings.CERTIFICATION_MIN_ATTENDANCE_PERCENT
+    session_counts = {course.pk: course.session_count for courses in windows for course in courses}
     completed: dict[int, list[int | None]] = {course_id: [] for course_id in session_counts}
-    for course_id, parent_id, present in bookings:
-        if session_counts[course_id] and present * 100 >= minimum * session_counts[course_id]:
-            completed[course_id].append(parent_id)
-    counted: set[int | None] = set()
-    families = dict.fromkeys(session_counts, 0)
-    for course_id, parents in completed.items():
-        for parent_id in parents:
-            if parent_id is None or parent_id not in counted:
-                families[course_id] += 1
-                counted.add(parent_id)
-    return families
+    if session_counts:
+        bookings = (
+            Booking.objects.filter(course_id__in=session_counts, status=Booking.Status.CONFIRMED)
+            .annotate(
+                present=Count(
+                    "attendances",
+                    filter=Q(attendances__status=Attendance.Status.PRESENT)
+                    & Q(attendances__session__status=Session.Status.SCHEDULED),
+                )
+            )
+            .order_by("pk")
+            .values_list("course_id", "parent_id", "present")
+        )
+        minimum = settings.CERTIFICATION_MIN_ATTENDANCE_PERCENT
+        for course_id, parent_id, present in bookings:
+            if session_counts[course_id] and present * 100 >= minimum * session_counts[course_id]:
+                completed[course_id].append(parent_id)
+    families_by_enrollment = []
+    for enrollment, courses in zip(enrollments, windows, strict=True):
+        counted: set[int | None] = set()
+        families = {course.pk: 0 for course in courses}
+        for course in courses:
+            for parent_id in completed[course.pk]:
+                if parent_id == enrollment.trainee_id:
+                    continue
+                if parent_id is None or parent_id not in counted:
+                    families[course.pk] += 1
+                    counted.add(parent_id)
+        families_by_enrollment.append(families)
+    return families_by_enrollment
+
+
+def practicum_families_counts(enrollments: Iterable[Enrollment]) -> dict[int, int]:
+    """practicum_families_count of each enrollment, by enrollment id, in two queries for any number of
+    enrollments (a page of them in admin). Each enrollment's training must be loaded (select_related),
+    or reading it costs a query of its own."""
+    enrollments = list(enrollments)
+    windows = _practicum_window_courses(enrollments)
+    return {
+        enrollment.pk: sum(families.values())
+        for enrollment, families in zip(enrollments, _families_by_course(enrollments, windows), strict=True)
+    }
 
 
 def practicum_families_count(enrollment: Enrollment) -> int:
@@ -103,16 +147,18 @@ def practicum_families_count(enrollment: Enrollment) -> int:
     A family counts when it attended at least CERTIFICATION_MIN_ATTENDANCE_PERCENT of the scheduled
     sessions of a practicum course whose first session falls between the end of the training and the
     enrollment's deadline. Each parent counts once however many babies or courses, and never the trainee
-    themselves. Families of parents who deleted their account still count. Two queries.
+    themselves. Families of parents who deleted their account still count. Two queries; for many
+    enrollments, practicum_families_counts counts them all in two.
     """
-    if enrollment.deadline is None:
-        return 0
-    session_counts = dict(_practicum_window_courses(enrollment).values_list("pk", "session_count"))
-    return sum(_families_by_course(enrollment, session_counts).values())
+    return practicum_families_counts([enrollment])[enrollment.pk]
 
 
-def missing_requirements(enrollment: Enrollment) -> list[str]:
-    """What still stands between this enrollment and a certificate, in words; empty when eligible."""
+def missing_requirements(enrollment: Enrollment, *, families: int | None = None) -> list[str]:
+    """What still stands between this enrollment and a certificate, in words; empty when eligible.
+
+    `families` is the enrollment's practicum_families_count when the caller has it already (a list that
+    counted a page of enrollments at once); without it, it is counted here.
+    """
     missing = []
     if enrollment.status != Enrollment.Status.ACCEPTED:
         missing.append(
@@ -132,7 +178,8 @@ def missing_requirements(enrollment: Enrollment) -> list[str]:
         )
     if not enrollment.fee_paid:
         missing.append(_("The certification fee is not paid."))
-    families = practicum_families_count(enrollment)
+    if families is None:
+        families = practicum_families_count(enrollment)
     if families < settings.CERTIFICATION_PRACTICUM_FAMILIES:
         missing.append(
             _("Practicum: %(count)s of %(required)s families completed.")
@@ -403,10 +450,8 @@ def practicum_courses(enrollment: Enrollment) -> list[PracticumCourse]:
     counted by the rule of practicum_families_count (their sum is that count: a family that completed
     two courses counts for the first). Two queries when the enrollment's training is loaded; none
     without a deadline."""
-    if enrollment.deadline is None:
-        return []
-    courses = list(_practicum_window_courses(enrollment))
+    [courses] = _practicum_window_courses([enrollment])
     if not courses:
         return []
-    families = _families_by_course(enrollment, {course.pk: course.session_count for course in courses})
+    [families] = _families_by_course([enrollment], [courses])
     return [PracticumCourse(course=course, families=families[course.pk]) for course in courses]

@@ -1,8 +1,5 @@
-"""Trainings, enrollments and certificates in admin, where trainers record outcomes and admins issue.
-
-Enrollment statuses and certificates change only through certification.services (docs/architecture.md): the
-admin actions here call them, and the fields they own are read-only.
-"""
+"""Certificates and their history in admin: read-only, with each lifecycle step (re-send, renew, correct
+the name, revoke, reinstate) a button on the certificate's page that shows a form, then calls a service."""
 
 from __future__ import annotations
 
@@ -10,299 +7,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import person_column
-from accounts.models import TRAINERS_GROUP, User
+from certification.admin.common import MANAGE_CERTIFICATE
 from certification.forms import CorrectNameForm, ReasonForm, RevokeForm
-from certification.models import (
-    Certificate,
-    CertificateEvent,
-    CertificateStatus,
-    Enrollment,
-    TrainingCourse,
-    TrainingModule,
-)
-from certification.selectors import missing_requirements, practicum_families_count, published_courses_of
+from certification.models import Certificate, CertificateEvent, CertificateStatus
+from certification.selectors import published_courses_of
 from certification.services import (
     CertificationError,
-    accept_enrollment,
     correct_certificate_name,
-    decline_enrollment,
-    issue_certificate,
-    record_training_outcome,
     reinstate_certificate,
     renew_certificate,
     resend_certificate,
     revoke_certificate,
 )
 from certification.views import certificate_pdf_response
-
-OUTCOME_FIELDS = ("training_attended", "exam_score", "fee_paid")
-
-
-ISSUE_CERTIFICATE = "certification.issue_certificate"
-MANAGE_CERTIFICATE = "certification.manage_certificate"
-
-
-def is_certification_admin(request) -> bool:
-    """Who issues certificates (the Certification admins group holds the permission) also sees every
-    training and enrollment; a trainer without it sees only the trainings they lead. Being staff, or a
-    member of a group by name, grants nothing by itself: permissions do."""
-    return request.user.is_active and request.user.has_perm(ISSUE_CERTIFICATE)
-
-
-class TrainingCourseForm(forms.ModelForm):
-    modules = forms.MultipleChoiceField(
-        label=_("Modules covered"), choices=TrainingModule.choices, widget=forms.CheckboxSelectMultiple
-    )
-
-    def clean_modules(self) -> list[str]:
-        chosen = set(self.cleaned_data["modules"])
-        return [module.value for module in TrainingModule if module.value in chosen]
-
-
-@admin.register(TrainingCourse)
-class TrainingCourseAdmin(admin.ModelAdmin):
-    form = TrainingCourseForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = (
-        "title",
-        person_column("trainer", _("trainer")),
-        "starts_on",
-        "ends_on",
-        "format",
-        "capacity",
-        "enrolled",
-        "applications",
-        "is_published",
-    )
-    list_filter = ("format", "language", "is_published")
-    search_fields = ("title", "trainer__email", "trainer__full_name")
-    date_hierarchy = "starts_on"
-    list_select_related = ("trainer",)
-    readonly_fields = ("created_at",)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Trainers come from the Trainers group; a plain list of them, not every account (and no
-        # autocomplete, which would need permission to browse users).
-        if db_field.name == "trainer":
-            kwargs["queryset"] = (
-                User.objects.filter(Q(groups__name=TRAINERS_GROUP) | Q(is_superuser=True), is_active=True)
-                .distinct()
-                .order_by("full_name", "email")
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_queryset(self, request):
-        trainings = super().get_queryset(request)
-        if not is_certification_admin(request):
-            # Trainers see the trainings they lead, and nothing else.
-            trainings = trainings.filter(trainer=request.user)
-        return trainings.annotate(
-            enrolled_count=Count(
-                "enrollments",
-                filter=Q(enrollments__status__in=[Enrollment.Status.ACCEPTED, Enrollment.Status.CERTIFIED]),
-            ),
-            applications_count=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.APPLIED)),
-        )
-
-    @admin.display(description=_("enrolled"), ordering="enrolled_count")
-    def enrolled(self, training: TrainingCourse) -> int:
-        return training.enrolled_count
-
-    @admin.display(description=_("waiting for a decision"), ordering="applications_count")
-    def applications(self, training: TrainingCourse) -> int:
-        return training.applications_count
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    # Short columns, Eligible first among them: a laptop screen shows it beside the requirements.
-    list_display = (
-        person_column("trainee", _("trainee")),
-        "training_title",
-        "status",
-        "eligible",
-        "attended",
-        "exam",
-        "fee",
-        "families",
-        "deadline",
-    )
-    list_filter = (("training", admin.RelatedOnlyFieldListFilter), "status", "training_attended", "fee_paid")
-    search_fields = ("trainee__email", "trainee__full_name", "training__title")
-    list_select_related = ("trainee", "training", "certificate")
-    autocomplete_fields = ("trainee", "training")
-    actions = ["accept_applications", "decline_applications", "issue_certificates"]
-    fieldsets = (
-        (None, {"fields": ("trainee", "training", "status", "applied_at", "decided_at", "deadline")}),
-        (_("Application"), {"fields": ("background", "experience", "motivation")}),
-        (
-            _("Outcome"),
-            {"fields": ("training_attended", "exam_score", "fee_paid", "practicum_families", "requirements")},
-        ),
-    )
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("trainee", "training", "certificate")
-        if is_certification_admin(request):
-            return queryset
-        # Trainers see the enrollments of the trainings they lead, and nothing else.
-        return queryset.filter(training__trainer=request.user)
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = ["status", "applied_at", "decided_at", "deadline", "practicum_families", "requirements"]
-        if obj is not None:
-            readonly.extend(["trainee", "training"])
-            if obj.status == Enrollment.Status.CERTIFIED:
-                # The certificate was issued on these; they are history now.
-                readonly.extend(OUTCOME_FIELDS)
-        if not is_certification_admin(request):
-            readonly.extend(["background", "experience", "motivation", "fee_paid"])
-        return list(dict.fromkeys(readonly))
-
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        outcome = {field: form.cleaned_data[field] for field in OUTCOME_FIELDS if field in form.changed_data}
-        direct = [field for field in form.changed_data if field not in OUTCOME_FIELDS]
-        if outcome.get("exam_score", 0) is None:
-            # record_training_outcome reads None as "unchanged"; clearing a mistyped score is a plain edit.
-            del outcome["exam_score"]
-            direct.append("exam_score")
-        if direct:
-            obj.save(update_fields=direct)
-        if outcome:
-            try:
-                record_training_outcome(obj, actor=request.user, **outcome)
-            except CertificationError as error:
-                request._enrollment_refused = True
-                self.message_user(request, str(error), messages.ERROR)
-
-    def log_change(self, request, obj, message):
-        if getattr(request, "_enrollment_refused", False):
-            return None
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request, obj):
-        # A refused outcome (the row was busy) stays on the page with the message, not "changed successfully".
-        if getattr(request, "_enrollment_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_change(request, obj)
-
-    def has_issue_certificate_permission(self, request) -> bool:
-        return request.user.has_perm(ISSUE_CERTIFICATE)
-
-    @admin.display(description=_("training"), ordering="training__starts_on")
-    def training_title(self, enrollment: Enrollment) -> str:
-        return enrollment.training.title
-
-    @admin.display(description=_("attended"), boolean=True, ordering="training_attended")
-    def attended(self, enrollment: Enrollment) -> bool:
-        return enrollment.training_attended
-
-    @admin.display(description=_("exam"), ordering="exam_score")
-    def exam(self, enrollment: Enrollment) -> str:
-        return "—" if enrollment.exam_score is None else f"{enrollment.exam_score}%"
-
-    @admin.display(description=_("fee"), boolean=True, ordering="fee_paid")
-    def fee(self, enrollment: Enrollment) -> bool:
-        return enrollment.fee_paid
-
-    @admin.display(description=_("families"))
-    def families(self, enrollment: Enrollment) -> str:
-        # Two queries a row; fine for admin list pages of a few dozen enrollments.
-        return f"{practicum_families_count(enrollment)} / {settings.CERTIFICATION_PRACTICUM_FAMILIES}"
-
-    @admin.display(description=_("practicum families"))
-    def practicum_families(self, enrollment: Enrollment) -> int:
-        return practicum_families_count(enrollment)
-
-    @admin.display(description=_("eligible"), boolean=True)
-    def eligible(self, enrollment: Enrollment) -> bool:
-        return not missing_requirements(enrollment)
-
-    @admin.display(description=_("still missing"))
-    def requirements(self, enrollment: Enrollment) -> str:
-        if enrollment.pk is None:
-            return "—"
-        missing = missing_requirements(enrollment)
-        if not missing:
-            return _("Nothing: a certificate can be issued.")
-        return format_html_join("", "<p>{}</p>", ((reason,) for reason in missing))
-
-    def _decide_each(self, request, queryset, decide, done_message) -> None:
-        """Run one enrollment service per selected row; report refusals row by row, then the count done."""
-        done = 0
-        for enrollment in queryset:
-            try:
-                decide(enrollment, actor=request.user)
-            except CertificationError as error:
-                self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
-            else:
-                done += 1
-        level = messages.SUCCESS if done else messages.INFO
-        self.message_user(request, done_message % {"count": done}, level)
-
-    @admin.action(description=_("Accept application"), permissions=["change"])
-    def accept_applications(self, request, queryset) -> None:
-        self._decide_each(
-            request,
-            queryset,
-            accept_enrollment,
-            ngettext_lazy("%(count)d application accepted.", "%(count)d applications accepted.", "count"),
-        )
-
-    @admin.action(description=_("Decline application"), permissions=["change"])
-    def decline_applications(self, request, queryset) -> None:
-        self._decide_each(
-            request,
-            queryset,
-            decline_enrollment,
-            ngettext_lazy("%(count)d application declined.", "%(count)d applications declined.", "count"),
-        )
-
-    @admin.action(description=_("Issue certificate"), permissions=["issue_certificate"])
-    def issue_certificates(self, request, queryset) -> None:
-        issued = refused = 0
-        for enrollment in queryset:
-            try:
-                certificate = issue_certificate(enrollment, actor=request.user)
-            except CertificationError as error:
-                refused += 1
-                self.message_user(
-                    request,
-                    _("Not issued for %(enrollment)s: %(reason)s")
-                    % {"enrollment": enrollment, "reason": error},
-                    messages.WARNING,
-                )
-            else:
-                issued += 1
-                self.message_user(
-                    request,
-                    _("Certificate %(number)s issued to %(name)s.")
-                    % {"number": certificate.number, "name": certificate.name_on_certificate},
-                    messages.SUCCESS,
-                )
-        self.message_user(
-            request,
-            _("%(issued)d issued, %(refused)d not eligible.") % {"issued": issued, "refused": refused},
-            messages.INFO,
-        )
 
 
 class ViewOnlyAdminMixin:

@@ -1,0 +1,227 @@
+"""Enrollments in admin: trainers record outcomes, certification admins decide applications and issue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.http import HttpResponseRedirect
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from accounts.admin import person_column
+from certification.admin.common import ISSUE_CERTIFICATE, is_certification_admin
+from certification.models import Enrollment
+from certification.selectors import (
+    missing_requirements,
+    practicum_families_count,
+    practicum_families_counts,
+)
+from certification.services import (
+    CertificationError,
+    accept_enrollment,
+    decline_enrollment,
+    issue_certificate,
+    record_training_outcome,
+)
+
+OUTCOME_FIELDS = ("training_attended", "exam_score", "fee_paid")
+
+
+class EnrollmentChangeList(ChangeList):
+    """The enrollment list, with the practicum families of every row on the page counted at once: the
+    Families and Eligible columns read them instead of counting row by row."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        # Evaluating result_list fills its cache, so the rows the page renders are these very objects.
+        enrollments = list(self.result_list)
+        counts = practicum_families_counts(enrollments)
+        for enrollment in enrollments:
+            enrollment.families_counted = counts[enrollment.pk]
+
+
+def families_of(enrollment: Enrollment) -> int:
+    """The count the list made for the whole page, or (on a change page) one of its own."""
+    counted = getattr(enrollment, "families_counted", None)
+    return practicum_families_count(enrollment) if counted is None else counted
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    # Short columns, Eligible first among them: a laptop screen shows it beside the requirements.
+    list_display = (
+        person_column("trainee", _("trainee")),
+        "training_title",
+        "status",
+        "eligible",
+        "attended",
+        "exam",
+        "fee",
+        "families",
+        "deadline",
+    )
+    list_filter = (("training", admin.RelatedOnlyFieldListFilter), "status", "training_attended", "fee_paid")
+    search_fields = ("trainee__email", "trainee__full_name", "training__title")
+    list_select_related = ("trainee", "training", "certificate")
+    autocomplete_fields = ("trainee", "training")
+    actions = ["accept_applications", "decline_applications", "issue_certificates"]
+    fieldsets = (
+        (None, {"fields": ("trainee", "training", "status", "applied_at", "decided_at", "deadline")}),
+        (_("Application"), {"fields": ("background", "experience", "motivation")}),
+        (
+            _("Outcome"),
+            {"fields": ("training_attended", "exam_score", "fee_paid", "practicum_families", "requirements")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("trainee", "training", "certificate")
+        if is_certification_admin(request):
+            return queryset
+        # Trainers see the enrollments of the trainings they lead, and nothing else.
+        return queryset.filter(training__trainer=request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return EnrollmentChangeList
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["status", "applied_at", "decided_at", "deadline", "practicum_families", "requirements"]
+        if obj is not None:
+            readonly.extend(["trainee", "training"])
+            if obj.status == Enrollment.Status.CERTIFIED:
+                # The certificate was issued on these; they are history now.
+                readonly.extend(OUTCOME_FIELDS)
+        if not is_certification_admin(request):
+            readonly.extend(["background", "experience", "motivation", "fee_paid"])
+        return list(dict.fromkeys(readonly))
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        outcome = {field: form.cleaned_data[field] for field in OUTCOME_FIELDS if field in form.changed_data}
+        direct = [field for field in form.changed_data if field not in OUTCOME_FIELDS]
+        if outcome.get("exam_score", 0) is None:
+            # record_training_outcome reads None as "unchanged"; clearing a mistyped score is a plain edit.
+            del outcome["exam_score"]
+            direct.append("exam_score")
+        if direct:
+            obj.save(update_fields=direct)
+        if outcome:
+            try:
+                record_training_outcome(obj, actor=request.user, **outcome)
+            except CertificationError as error:
+                request._enrollment_refused = True
+                self.message_user(request, str(error), messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_enrollment_refused", False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        # A refused outcome (the row was busy) stays on the page with the message, not "changed successfully".
+        if getattr(request, "_enrollment_refused", False):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_change(request, obj)
+
+    def has_issue_certificate_permission(self, request) -> bool:
+        return request.user.has_perm(ISSUE_CERTIFICATE)
+
+    @admin.display(description=_("training"), ordering="training__starts_on")
+    def training_title(self, enrollment: Enrollment) -> str:
+        return enrollment.training.title
+
+    @admin.display(description=_("attended"), boolean=True, ordering="training_attended")
+    def attended(self, enrollment: Enrollment) -> bool:
+        return enrollment.training_attended
+
+    @admin.display(description=_("exam"), ordering="exam_score")
+    def exam(self, enrollment: Enrollment) -> str:
+        return "—" if enrollment.exam_score is None else f"{enrollment.exam_score}%"
+
+    @admin.display(description=_("fee"), boolean=True, ordering="fee_paid")
+    def fee(self, enrollment: Enrollment) -> bool:
+        return enrollment.fee_paid
+
+    @admin.display(description=_("families"))
+    def families(self, enrollment: Enrollment) -> str:
+        return f"{families_of(enrollment)} / {settings.CERTIFICATION_PRACTICUM_FAMILIES}"
+
+    @admin.display(description=_("practicum families"))
+    def practicum_families(self, enrollment: Enrollment) -> int:
+        return families_of(enrollment)
+
+    @admin.display(description=_("eligible"), boolean=True)
+    def eligible(self, enrollment: Enrollment) -> bool:
+        return not missing_requirements(enrollment, families=families_of(enrollment))
+
+    @admin.display(description=_("still missing"))
+    def requirements(self, enrollment: Enrollment) -> str:
+        if enrollment.pk is None:
+            return "—"
+        missing = missing_requirements(enrollment)
+        if not missing:
+            return _("Nothing: a certificate can be issued.")
+        return format_html_join("", "<p>{}</p>", ((reason,) for reason in missing))
+
+    def _decide_each(self, request, queryset, decide, done_message) -> None:
+        """Run one enrollment service per selected row; report refusals row by row, then the count done."""
+        done = 0
+        for enrollment in queryset:
+            try:
+                decide(enrollment, actor=request.user)
+            except CertificationError as error:
+                self.message_user(request, f"{enrollment}: {error}", messages.WARNING)
+            else:
+                done += 1
+        level = messages.SUCCESS if done else messages.INFO
+        self.message_user(request, done_message % {"count": done}, level)
+
+    @admin.action(description=_("Accept application"), permissions=["change"])
+    def accept_applications(self, request, queryset) -> None:
+        self._decide_each(
+            request,
+            queryset,
+            accept_enrollment,
+            ngettext_lazy("%(count)d application accepted.", "%(count)d applications accepted.", "count"),
+        )
+
+    @admin.action(description=_("Decline application"), permissions=["change"])
+    def decline_applications(self, request, queryset) -> None:
+        self._decide_each(
+            request,
+            queryset,
+            decline_enrollment,
+            ngettext_lazy("%(count)d application declined.", "%(count)d applications declined.", "count"),
+        )
+
+    @admin.action(description=_("Issue certificate"), permissions=["issue_certificate"])
+    def issue_certificates(self, request, queryset) -> None:
+        issued = refused = 0
+        for enrollment in queryset:
+            try:
+                certificate = issue_certificate(enrollment, actor=request.user)
+            except CertificationError as error:
+                refused += 1
+                self.message_user(
+                    request,
+                    _("Not issued for %(enrollment)s: %(reason)s")
+                    % {"enrollment": enrollment, "reason": error},
+                    messages.WARNING,
+                )
+            else:
+                issued += 1
+                self.message_user(
+                    request,
+                    _("Certificate %(number)s issued to %(name)s.")
+                    % {"number": certificate.number, "name": certificate.name_on_certificate},
+                    messages.SUCCESS,
+                )
+        self.message_user(
+            request,
+            _("%(issued)d issued, %(refused)d not eligible.") % {"issued": issued, "refused": refused},
+            messages.INFO,
+        )
