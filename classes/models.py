@@ -137,6 +137,10 @@ class Course(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # The start of the first *scheduled* session, None without one: kept by the services that create,
+    # move or cancel sessions (classes.services.courses.refresh_first_session), in their transaction, so
+    # the catalog filters, sorts and pages on an index instead of grouping every session.
+    first_session_at = models.DateTimeField(_("first session"), null=True, blank=True, editable=False)
 
     objects = CourseQuerySet.as_manager()
 
@@ -147,9 +151,25 @@ class Course(models.Model):
         # Acting on a course one does not teach (the Course coordinators group): is_staff never grants it.
         permissions = [("manage_any_course", _("Can act on any instructor's course, on the record"))]
         indexes = [
-            # Catalog filters: published courses by language and format (city comes through the venue).
+            # The catalog's language choices: the languages published courses are taught in.
             models.Index(fields=["status", "language"], name="course_status_language_idx"),
-            models.Index(fields=["status", "format"], name="course_status_format_idx"),
+            # The catalog and the home page: published courses starting after now, soonest first, read a
+            # page at a time in index order (classes.selectors.catalog_course_ids). The language and format
+            # filters have their own, so a rare language does not walk the whole catalog; a date range
+            # bounds the part read, and the city and baby's age are checked on the rows read.
+            models.Index(
+                fields=["first_session_at", "id"], condition=Q(status="published"), name="course_catalog_idx"
+            ),
+            models.Index(
+                fields=["language", "first_session_at", "id"],
+                condition=Q(status="published"),
+                name="course_catalog_language_idx",
+            ),
+            models.Index(
+                fields=["format", "first_session_at", "id"],
+                condition=Q(status="published"),
+                name="course_catalog_format_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="course_capacity_positive"),

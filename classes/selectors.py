@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache, caches
@@ -19,7 +19,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -111,6 +110,24 @@ def cache_for_catalog_version(key: str, value: Any, *, version: int, seconds: in
         logger.warning("Catalog cache unreachable; nothing kept.", exc_info=True)
 
 
+def cached_fragments(keys: Sequence[str]) -> dict[str, Any]:
+    """The values the shared cache keeps under these keys, read in one round trip ({} when it cannot be
+    reached). Callers name the catalog version in each key, so a bump leaves every fragment behind."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("Catalog cache unreachable; fragments are rendered again.", exc_info=True)
+        return {}
+
+
+def cache_fragments(fragments: dict[str, Any], *, seconds: int) -> None:
+    """Keep these values under their keys for `seconds` (read them with cached_fragments)."""
+    try:
+        cache.set_many(fragments, timeout=seconds)
+    except Exception:
+        logger.warning("Catalog cache unreachable; nothing kept.", exc_info=True)
+
+
 def bump_catalog_version() -> None:
     """Make every cached catalog and course page stale. Services that change availability, a course or
     its sessions call it on commit: ``transaction.on_commit(bump_catalog_version)``. Never raises, so that
@@ -154,28 +171,19 @@ def waitlist_length_subquery():
     )
 
 
-def first_session_subquery():
-    """The start of the outer course's first scheduled session (an index lookup per course)."""
-    return Subquery(
-        Session.objects.filter(course=OuterRef("pk"), status=Session.Status.SCHEDULED)
-        .order_by("starts_at")
-        .values("starts_at")[:1]
-    )
-
-
 def with_availability(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """Annotate ``places_taken``, ``places_left`` and ``first_session_at``, without grouping the courses
-    (a GROUP BY over every selected column made a page of twelve courses cost more to plan than to run)."""
+    """Annotate ``places_taken`` and ``places_left``, without grouping the courses (a GROUP BY over every
+    selected column made a page of twelve courses cost more to plan than to run). The first session's
+    start is the course's own ``first_session_at``."""
     return courses.annotate(
         places_taken=places_taken_subquery(),
         places_left=F("capacity") - places_taken_subquery(),
-        first_session_at=first_session_subquery(),
     )
 
 
 def courses_for_cards(pks: Sequence[int]) -> list[Course]:
-    """The courses with these ids, in this order, as course cards show them: with availability, the first
-    session, venue and instructor's profile (one query for any number)."""
+    """The courses with these ids, in this order, as course cards show them: with availability, venue
+    and instructor's profile (one query for any number)."""
     courses = with_availability(Course.objects.filter(pk__in=pks)).select_related(
         "venue", "instructor", "instructor__instructor_profile"
     )
@@ -184,18 +192,10 @@ def courses_for_cards(pks: Sequence[int]) -> list[Course]:
 
 
 def upcoming_courses(*, limit: int | None = None) -> list[Course]:
-    """Published courses whose first session is still ahead, soonest first."""
+    """Published courses whose first session is still ahead, soonest first (two queries: the ids on the
+    catalog index, stopping after `limit`, then the cards)."""
     upcoming = catalog_course_ids()
-    return courses_for_cards(upcoming[:limit] if limit else upcoming)
-
-
-def first_session_start(course_id: int) -> datetime | None:
-    return (
-        Session.objects.filter(course_id=course_id, status=Session.Status.SCHEDULED)
-        .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
+    return courses_for_cards(list(upcoming[:limit] if limit else upcoming))
 
 
 def course_for_page(pk: int) -> Course | None:
@@ -270,6 +270,15 @@ class DaysSince(Func):
         return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)", (*later_params, *earlier_params)
 
 
+# Every local date falls within a day of the same date in UTC (time zones run from UTC-12 to UTC+14), so
+# a range of local dates bounds the instants it can contain, and the catalog index can start and stop there.
+LOCAL_DATE_MARGIN = timedelta(days=1)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def catalog_course_ids(
     *,
     city: str = "",
@@ -278,12 +287,13 @@ def catalog_course_ids(
     starts_from: date | None = None,
     starts_to: date | None = None,
     baby_born: date | None = None,
-) -> list[int]:
-    """Ids of the published courses whose first session is ahead, soonest first, narrowed by the catalog's
-    filters; ``courses_for_cards`` then reads the page shown.
+) -> QuerySet[Course, int]:
+    """Ids of the published courses whose first session is ahead, soonest first (ties by id), narrowed by
+    the catalog's filters: a lazy queryset the view's paginator counts and slices in SQL, so only the page
+    shown is read; ``courses_for_cards`` then reads its courses.
 
-    One query grouped by course over the sessions and returning ids only, so a catalog of thousands of
-    courses is not sorted with every column and availability subquery of each (bench/RESULTS.md).
+    It reads the course's own ``first_session_at`` on the catalog indexes (Course.Meta.indexes): the page is
+    an index scan in the catalog's order that stops after the page, never a sort of the whole catalog.
 
     A city matches venues in it and, unless the parent asked for courses at a venue only, online courses
     too (they are near everyone). Dates are the first session's date in the course's own time zone. A
@@ -292,11 +302,8 @@ def catalog_course_ids(
     """
     courses = (
         Course.objects.published()
-        .annotate(
-            first_session_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED))
-        )
-        .alias(first_session_date=LocalDate(F("first_session_at"), F("time_zone")))
         .filter(first_session_at__gt=timezone.now())
+        .alias(first_session_date=LocalDate(F("first_session_at"), F("time_zone")))
         .order_by("first_session_at", "pk")
     )
     if format:
@@ -308,16 +315,23 @@ def catalog_course_ids(
         )
     if language:
         courses = courses.filter(language=language)
+    # The local date decides; the bound on the instant only lets the index skip what cannot match.
     if starts_from:
-        courses = courses.filter(first_session_date__gte=starts_from)
+        courses = courses.filter(
+            first_session_at__gte=_utc_midnight(starts_from) - LOCAL_DATE_MARGIN,
+            first_session_date__gte=starts_from,
+        )
     if starts_to:
-        courses = courses.filter(first_session_date__lte=starts_to)
+        courses = courses.filter(
+            first_session_at__lt=_utc_midnight(starts_to + timedelta(days=1)) + LOCAL_DATE_MARGIN,
+            first_session_date__lte=starts_to,
+        )
     if baby_born:
         courses = courses.alias(baby_age_days=DaysSince(F("first_session_date"), baby_born)).filter(
             baby_age_days__gte=F("min_age_weeks") * 7,
             baby_age_days__lt=(F("max_age_weeks") + 1) * 7,
         )
-    return list(courses.values_list("pk", flat=True))
+    return courses.values_list("pk", flat=True)
 
 
 def catalog_languages() -> list[str]:
@@ -382,8 +396,8 @@ def cancellation_deadline_from(first_start: datetime | None, cutoff_hours: int) 
 
 
 def cancellation_deadline_of(course: Course) -> datetime | None:
-    """The cancellation deadline of a course whose ``first_session_at`` is already read (annotated or set
-    from prefetched sessions), so a list of bookings costs no query per booking."""
+    """The cancellation deadline of a course, from its own ``first_session_at``, so a list of bookings
+    costs no query per booking."""
     return cancellation_deadline_from(course.first_session_at, course.cancellation_cutoff_hours)
 
 
@@ -411,8 +425,6 @@ def bookings_of_parent(parent, *, now: datetime | None = None) -> ParentBookings
     grouped = ParentBookings()
     for booking in bookings:
         course = booking.course
-        scheduled = [s for s in course.sessions.all() if s.status == Session.Status.SCHEDULED]
-        course.first_session_at = scheduled[0].starts_at if scheduled else None
         if booking.status == Booking.Status.CANCELLED or course_is_over(course, now=now):
             grouped.past.append(booking)
         elif booking.status == Booking.Status.CONFIRMED:

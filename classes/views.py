@@ -11,9 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,15 +25,17 @@ from classes.curriculum import CUES, strokes_for
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
-from classes.page_cache import VisitorPage, catalog_page_url, requested_page_number
+from classes.page_cache import VISITOR_PAGE_SECONDS, VisitorPage, catalog_page_url, requested_page_number
 from classes.selectors import (
     bookings_of_parent,
+    cache_fragments,
+    cached_fragments,
     cancellation_deadline_of,
     catalog_course_ids,
     catalog_languages,
+    catalog_version,
     course_for_page,
     courses_for_cards,
-    first_session_start,
     live_bookings_on,
     waitlist_position,
 )
@@ -60,6 +64,28 @@ def _safe_next(request) -> str:
     return target if allowed else ""
 
 
+def _course_cards(courses: list[Course], *, version: int | None) -> list[str]:
+    """The courses' cards as HTML, in order. A card is the same for everyone reading the page in one
+    language, so under a catalog version (read before the courses were) the cards are kept in the shared
+    cache and read in one round trip: a signed-in person's catalog page, rendered for them alone, does not
+    render twelve cards each time. Places left stay exact: every change a card shows bumps the version."""
+    card = get_template("includes/course_card.html")
+    if version is None:
+        return [card.render({"course": course}) for course in courses]
+    language = translation.get_language()
+    keys = [f"classes:course-card:{version}:{language}:{course.pk}" for course in courses]
+    cards = cached_fragments(keys)
+    missing = {
+        key: card.render({"course": course})
+        for key, course in zip(keys, courses, strict=True)
+        if key not in cards
+    }
+    if missing:
+        cache_fragments(missing, seconds=VISITOR_PAGE_SECONDS)
+        cards.update(missing)
+    return [mark_safe(cards[key]) for key in keys]
+
+
 def catalog(request):
     # The filters are validated before the cache is asked, so that a visitor's page is kept under its
     # canonical URL only. A page served from the cache costs one query (the languages courses are taught in,
@@ -70,15 +96,26 @@ def catalog(request):
     page_cache = VisitorPage(request, catalog_page_url(form, page_number))
     if cached := page_cache.cached():
         return cached
+    # Read before the courses, as the visitor's page does, so no card is kept under a newer version than
+    # the rows it shows.
+    version = page_cache.version if page_cache.key is not None else catalog_version()
     filters = form.filters()
     course_ids = catalog_course_ids(**filters)
+    # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
     page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
-    page.object_list = courses_for_cards(page.object_list)
+    page.object_list = courses_for_cards(list(page.object_list))
     return page_cache.render(
         "classes/course_list.html",
-        {"form": form, "page": page, "courses": page.object_list, "filtered": bool(filters)},
-        # Soonest first: the first course listed is the next to start, and so to drop off the list.
-        fresh_until=lambda: first_session_start(course_ids[0]) if course_ids else None,
+        {
+            "form": form,
+            "page": page,
+            "courses": page.object_list,
+            "cards": _course_cards(page.object_list, version=version),
+            "filtered": bool(filters),
+        },
+        # Soonest first: the first course of the catalog (on any page) is the next to start, and so to drop
+        # off the list, moving every page.
+        fresh_until=lambda: course_ids.values_list("first_session_at", flat=True).first(),
         # A page number past the last (or below 1) shows the last page: kept only under its own number.
         keep=page.number == page_number,
     )

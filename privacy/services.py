@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,7 +179,6 @@ def _courses_taught(user: User) -> list[dict]:
         Course.objects.filter(instructor=user)
         .select_related("venue")
         .annotate(
-            first_session_at=Min("sessions__starts_at", filter=scheduled),
             last_session_at=Max("sessions__starts_at", filter=scheduled),
             sessions_scheduled=Count("sessions", filter=scheduled, distinct=True),
             families_confirmed=_family_count(Booking.Status.CONFIRMED),

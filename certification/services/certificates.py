@@ -14,6 +14,7 @@ import logging
 from datetime import datetime
 from enum import StrEnum
 
+from celery import current_app
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -73,13 +74,15 @@ def _required(text: str, message: str) -> str:
     return text
 
 
+# certification.tasks wraps this module's services; the task is found by name, not imported.
+QUEUE_CERTIFICATE_EMAIL_TASK = "certification.tasks.queue_certificate_email"
+
+
 def enqueue_certificate_email(certificate_id: int, version: int) -> None:
     """Hand the PDF-and-email task to the worker. A broker that is down is logged, not raised: the
     pending-certificate sweep queues it again."""
-    from certification.tasks import queue_certificate_email as task
-
     try:
-        task.apply_async((certificate_id, version))
+        current_app.tasks[QUEUE_CERTIFICATE_EMAIL_TASK].apply_async((certificate_id, version))
     except Exception:
         logger.warning(
             "Could not queue the email of certificate %s; the sweep will pick it up.",

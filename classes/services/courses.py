@@ -142,6 +142,7 @@ def create_course(
             min_age_weeks=min_age_weeks,
             max_age_weeks=max_age_weeks,
             is_practicum=is_practicum,
+            first_session_at=min(starts),
         )
         if cancellation_cutoff_hours is not None:
             course.cancellation_cutoff_hours = cancellation_cutoff_hours
@@ -191,3 +192,20 @@ def mark_course_published(course: Course, *, actor: User) -> Course:
 
 def first_session(course: Course) -> Session | None:
     return course.sessions.filter(status=Session.Status.SCHEDULED).order_by("starts_at").first()
+
+
+def refresh_first_session(course: Course) -> None:
+    """Set ``course.first_session_at`` to the start of its first scheduled session, None when none is
+    left, and save it. Call it inside the transaction that moves or cancels the course's sessions, with
+    the course row locked, so that no other change to its sessions commits in between.
+
+    The rule holds for cancelled courses too: a course cancelled before it started has None, one cancelled
+    part-way keeps the start of its first session held (its sessions ahead are cancelled).
+    """
+    course.first_session_at = (
+        course.sessions.filter(status=Session.Status.SCHEDULED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    course.save(update_fields=["first_session_at"])

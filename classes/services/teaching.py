@@ -37,7 +37,7 @@ from classes.models import (
 )
 from classes.selectors import bump_catalog_version, may_manage_course
 from classes.services.bookings import _cancel, offer_free_places
-from classes.services.courses import _check_sessions
+from classes.services.courses import _check_sessions, refresh_first_session
 from classes.services.courses import record_course_action as _record
 from classes.services.errors import CourseError
 from config.locking import busy_as
@@ -173,6 +173,7 @@ def _keep_local_times(course: Course, *, old_zone: ZoneInfo, new_zone: ZoneInfo)
             exclude_course=course,
         )
         Session.objects.bulk_update(sessions, ["starts_at"])
+        refresh_first_session(course)
 
 
 def _locked_session(session: Session) -> tuple[Course, Session]:
@@ -245,6 +246,7 @@ def move_session(session: Session, *, actor: User, starts_at: datetime) -> Sessi
         previous = session.starts_at
         session.starts_at = starts_at
         session.save(update_fields=["starts_at"])
+        refresh_first_session(course)
         _record(
             course,
             actor,
@@ -280,6 +282,7 @@ def cancel_session(session: Session, *, actor: User) -> Session:
             )
         session.status = Session.Status.CANCELLED
         session.save(update_fields=["status"])
+        refresh_first_session(course)
         _record(course, actor, CourseAction.Kind.SESSION_CANCELLED, f"week {session.week_number}")
         if course.status == Course.Status.PUBLISHED:
             for booking in _families_to_tell(course):
@@ -307,6 +310,7 @@ def cancel_course(course: Course, *, actor: User) -> Course:
         if course.status == Course.Status.PUBLISHED and not ahead.exists():
             raise CourseError(_("Every session of this course has started already; it cannot be cancelled."))
         ahead.update(status=Session.Status.CANCELLED)
+        refresh_first_session(course)
         course.status = Course.Status.CANCELLED
         course.cancelled_at = now
         course.save(update_fields=["status", "cancelled_at", "updated_at"])

@@ -11,6 +11,7 @@ from factory.django import DjangoModelFactory
 from accounts.tests.factories import UserFactory
 from classes.curriculum import curriculum_for_week, topic_title
 from classes.models import Attendance, Baby, Booking, Course, Session, Venue
+from classes.services.courses import refresh_first_session
 
 
 class VenueFactory(DjangoModelFactory):
@@ -66,6 +67,8 @@ def _week_start(session) -> datetime:
 
 
 class SessionFactory(DjangoModelFactory):
+    """A session of a course, whose ``first_session_at`` follows as the services keep it."""
+
     class Meta:
         model = Session
 
@@ -76,6 +79,12 @@ class SessionFactory(DjangoModelFactory):
     curriculum = factory.LazyAttribute(lambda session: curriculum_for_week(5, session.week_number))
     topic = factory.LazyAttribute(lambda session: topic_title(session.curriculum))
     status = Session.Status.SCHEDULED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Session:
+        session = super()._create(model_class, *args, **kwargs)
+        refresh_first_session(session.course)
+        return session
 
 
 class BabyFactory(DjangoModelFactory):

@@ -75,6 +75,39 @@ def test_a_booking_shows_on_the_cached_course_page_and_catalog_at_once(
     assert places(client, CATALOG) == "2 places left"
 
 
+def card_renders(client: Client, url: str) -> int:
+    """How many course cards the page rendered rather than read from the cache."""
+    response = client.get(url)
+    return [template.name for template in response.templates].count("includes/course_card.html")
+
+
+def test_a_booking_shows_on_a_signed_in_catalog_at_once_though_its_cards_are_kept(
+    redis_cache, client, parent, other_parent, django_capture_on_commit_callbacks
+):
+    course = course_with_places(3)
+    client.force_login(parent)
+    assert card_renders(client, CATALOG) == 1
+    assert card_renders(client, CATALOG) == 0
+    assert places(client, CATALOG) == "3 places left"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_course(course, parent=other_parent, baby=BabyFactory(parent=other_parent))
+
+    assert card_renders(client, CATALOG) == 1
+    assert places(client, CATALOG) == "2 places left"
+
+
+def test_kept_cards_are_read_in_the_readers_own_language(redis_cache, client, parent, other_parent):
+    course_with_places(3)
+    client.force_login(parent)
+    assert places(client, CATALOG) == "3 places left"
+    other_parent.preferred_language = "es"
+    other_parent.save(update_fields=["preferred_language"])
+    client.force_login(other_parent)
+
+    assert "Quedan 3 plazas" in client.get(CATALOG).content.decode()
+
+
 def test_cancelling_a_place_shows_at_once(redis_cache, client, parent, django_capture_on_commit_callbacks):
     course = course_with_places(2)
     booking = BookingFactory(course=course, parent=parent)

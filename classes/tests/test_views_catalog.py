@@ -44,10 +44,7 @@ def test_catalog_lists_only_published_courses_whose_first_session_is_ahead(clien
     open_course = course_starting(title="Open course")
     course_starting(title="Draft course", draft=True)
     course_starting(title="Cancelled course", status=Course.Status.CANCELLED)
-    started = course_starting(title="Started course")
-    first = started.sessions.order_by("starts_at").first()
-    first.starts_at = timezone.now() - timedelta(days=1)
-    first.save()
+    course_starting(-1, title="Started course")
 
     response = client.get(CATALOG)
 
@@ -144,6 +141,22 @@ def test_start_dates_are_the_first_session_day_in_the_courses_own_time_zone(clie
 
     assert titles(client.get(CATALOG, {"starts_to": day.isoformat()})) == {"Evening online"}
     assert titles(client.get(CATALOG, {"starts_from": (day + timedelta(days=1)).isoformat()})) == set()
+
+
+def test_a_start_day_keeps_the_courses_on_that_local_day_from_the_earliest_time_zone_to_the_latest(client):
+    # Kiritimati (UTC+14) and Pago Pago (UTC-11) are 25 hours apart: the same local day spans two UTC days.
+    early = course_starting(
+        10, at=time(0, 30), title="Kiritimati", online=True, time_zone="Pacific/Kiritimati"
+    )
+    late = course_starting(10, at=time(23, 30), title="Pago Pago", online=True, time_zone="Pacific/Pago_Pago")
+    course_starting(11, at=time(0, 30), title="A day later", online=True, time_zone="Pacific/Kiritimati")
+    course_starting(9, at=time(23, 30), title="A day earlier", online=True, time_zone="Pacific/Pago_Pago")
+    day = first_local_day(early)
+    assert first_local_day(late) == day
+
+    response = client.get(CATALOG, {"starts_from": day.isoformat(), "starts_to": day.isoformat()})
+
+    assert titles(response) == {"Kiritimati", "Pago Pago"}
 
 
 def test_a_bad_date_gets_a_clear_message_and_no_error_page(client):

@@ -35,6 +35,7 @@ from classes.services import (
     create_venue,
     weekly_start_times,
 )
+from classes.services.courses import refresh_first_session
 from instructors.management.demo_content import (
     COURSES,
     DESCRIPTIONS,
@@ -310,6 +311,7 @@ class DemoSeeder:
             )
             for week, start in enumerate(starts, start=1)
         )
+        refresh_first_session(course)
         sessions = list(course.sessions.all())
         for number, baby_name in enumerate(PRACTICUM_BABIES, start=1):
             parent = self.user(f"past-family-{instructor.email.split('@')[0]}-{number}", "", login=False)
