@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,11 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from classes import services
 from classes.calendar import course_calendar
-from classes.curriculum import CUES, strokes_for
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
 from classes.page_cache import VISITOR_PAGE_SECONDS, VisitorPage, catalog_page_url, requested_page_number
+from classes.rules import booking_panel, may_cancel_online, next_change
 from classes.selectors import (
     bookings_of_parent,
     cache_fragments,
@@ -36,7 +35,6 @@ from classes.selectors import (
     catalog_version,
     course_for_page,
     courses_for_cards,
-    live_bookings_on,
     waitlist_position,
 )
 from classes.services import BookingError
@@ -121,91 +119,6 @@ def catalog(request):
     )
 
 
-@dataclass(frozen=True)
-class BabyChoice:
-    """One of the parent's babies as the course page offers it: bookable, or why not."""
-
-    baby: Baby
-    age_weeks: int
-    booking: Booking | None
-    too_young: bool
-    too_old: bool
-
-    @property
-    def fits(self) -> bool:
-        return self.booking is None and not (self.too_young or self.too_old)
-
-
-def _course_state(course: Course, *, now: datetime) -> str:
-    """Whether the course takes bookings: open, cancelled, started, or closed (full and too close to the
-    start for a waitlist place to be offered: docs/domain.md, Bookings and the waitlist)."""
-    if course.status == Course.Status.CANCELLED:
-        return "cancelled"
-    if course.first_session_at is None or course.first_session_at <= now:
-        return "started"
-    waitlist_closes = course.first_session_at - timedelta(hours=settings.WAITLIST_OFFER_CLOSE_HOURS)
-    if course.places_left <= 0 and waitlist_closes <= now:
-        return "closed"
-    return "open"
-
-
-def _booking_panel(request, course: Course, *, now: datetime) -> dict:
-    """What the course page offers this person: sign in, confirm the email, add a baby, book, or why not
-    (the course's own instructor is told they cannot book it, as book_course would refuse)."""
-    state = _course_state(course, now=now)
-    panel = {"state": state, "is_full": course.places_left <= 0}
-    user = request.user
-    if not user.is_authenticated:
-        return panel
-    if course.instructor_id == user.pk:
-        return {**panel, "teaches_course": True}
-    bookings = live_bookings_on(course, user)
-    by_baby = {booking.baby_id: booking for booking in bookings}
-    first_day = course.first_session_at.astimezone(course.zone).date() if course.first_session_at else None
-    choices = []
-    for baby in user.babies.order_by("date_of_birth", "pk"):
-        age = baby.age_in_weeks(first_day) if first_day else 0
-        choices.append(
-            BabyChoice(
-                baby=baby,
-                age_weeks=age,
-                booking=by_baby.get(baby.pk),
-                too_young=age < course.min_age_weeks,
-                too_old=age > course.max_age_weeks,
-            )
-        )
-    confirmed = any(booking.status == Booking.Status.CONFIRMED for booking in bookings)
-    held = []
-    if confirmed:
-        held = [
-            (session, strokes_for(session.curriculum))
-            for session in course.sessions.all()
-            if session.status == Session.Status.SCHEDULED and session.ends_at <= now
-        ]
-    panel.update(
-        {
-            "bookings": bookings,
-            "baby_choices": choices,
-            "bookable_babies": [choice for choice in choices if choice.fits],
-            "unfit_babies": [choice for choice in choices if choice.booking is None and not choice.fits],
-            "has_babies": bool(choices),
-            "is_confirmed": confirmed,
-            "email_verified": _has_verified_email(user),
-            "home_practice": held,
-            "cues": CUES if held else (),
-        }
-    )
-    return panel
-
-
-def _next_change(course: Course, *, now: datetime) -> datetime | None:
-    """When the course page would next change by the clock alone: its waitlist closing, its start."""
-    if course.first_session_at is None:
-        return None
-    closing = course.first_session_at - timedelta(hours=settings.WAITLIST_OFFER_CLOSE_HOURS)
-    return next((moment for moment in (closing, course.first_session_at) if moment > now), None)
-
-
 def course_detail(request, pk: int, slug: str):
     # Kept under the course's path alone (pk as a number, so "/classes/007-…" is not a page of its own):
     # a query string never makes another page, and a wrong slug redirects before anything is kept, so
@@ -221,8 +134,8 @@ def course_detail(request, pk: int, slug: str):
     now = timezone.now()
     return page_cache.render(
         "classes/course_detail.html",
-        {"course": course, **_booking_panel(request, course, now=now)},
-        fresh_until=lambda: _next_change(course, now=now),
+        {"course": course, **booking_panel(course, request.user, now=now).as_context()},
+        fresh_until=lambda: next_change(course, now=now),
     )
 
 
@@ -249,7 +162,7 @@ def book(request, pk: int):
             "classes/course_detail.html",
             {
                 "course": shown,
-                **_booking_panel(request, shown, now=timezone.now()),
+                **booking_panel(shown, request.user, now=timezone.now()).as_context(),
                 "booking_error": _("Choose which baby to book for."),
             },
         )
@@ -340,12 +253,11 @@ class BookingCard:
 def _cards(bookings: list[Booking], *, now: datetime) -> list[BookingCard]:
     cards = []
     for booking in bookings:
-        deadline = cancellation_deadline_of(booking.course)
         cards.append(
             BookingCard(
                 booking=booking,
-                can_cancel=booking.status != Booking.Status.CONFIRMED or deadline is None or now <= deadline,
-                cancel_deadline=deadline,
+                can_cancel=may_cancel_online(booking, now=now),
+                cancel_deadline=cancellation_deadline_of(booking.course),
                 offer_token=offer_token(booking) if booking.status == Booking.Status.OFFERED else "",
                 next_session=next(
                     (
