@@ -1,9 +1,18 @@
 """One small function per email families receive about bookings; each queues through the outbox.
 
 Call them inside the service's transaction. Keys name the event and its version (docs/domain.md, Emails).
+
+The emails a booking service sends while it holds the course lock (confirmed, waitlisted, cancelled) are
+*deferred*: the service stores a render spec and the delivery worker renders it, through the
+``render_*`` functions here, after the lock is gone. Their arguments pin what the email reports as it
+was at that moment (a waitlist position, whether the place was paid). Reminders and home-practice guides
+are rendered once per session and language and filled in per family (queue_session_reminders).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core import signing
@@ -14,14 +23,34 @@ from classes.calendar import course_calendar
 from classes.curriculum import CUES, strokes_for
 from classes.models import Booking, CourseMessage, Session
 from notifications.models import OutgoingEmail
-from notifications.services import Attachment, language_for, queue_email
+from notifications.services import (
+    Attachment,
+    Blank,
+    EmailContent,
+    PreparedEmail,
+    RenderedEmail,
+    language_for,
+    queue_deferred_email,
+    queue_email,
+    queue_prepared_emails,
+    render_email,
+)
 
 OFFER_SALT = "classes.offer"
 
+# Where a template names the family, when one rendering serves every family of a session: the only
+# per-family values the reminder and home-practice templates print. They print them as they are (no filter).
+FAMILY_BLANKS = {
+    "recipient": SimpleNamespace(get_short_name=Blank("name")),
+    "booking": SimpleNamespace(baby=SimpleNamespace(first_name=Blank("baby"))),
+}
 
-def _family_context(booking: Booking) -> dict:
+
+def _family_context(booking: Booking, sessions: list[Session] | None = None) -> dict:
     course = booking.course
-    return {"booking": booking, "course": course, "sessions": list(course.sessions.order_by("starts_at"))}
+    if sessions is None:
+        sessions = list(course.sessions.order_by("starts_at"))
+    return {"booking": booking, "course": course, "sessions": sessions}
 
 
 def _queue_to_parent(booking: Booking, template: str, key: str, **extra) -> None:
@@ -50,24 +79,73 @@ def calendar_attachment(booking: Booking, sessions: list[Session]) -> Attachment
     )
 
 
+def _defer_to_parent(
+    booking: Booking, template: str, key: str, renderer: Callable[..., EmailContent], **args
+) -> None:
+    """Queue an email the worker renders later (see the module docstring): one row insert, no rendering."""
+    if booking.parent is None:
+        return
+    queue_deferred_email(
+        key=key,
+        user=booking.parent,
+        to_email=booking.parent.email,
+        template=template,
+        renderer=f"{__name__}.{renderer.__name__}",
+        args={"booking": booking.pk, **args},
+    )
+
+
+def _booking_for_email(pk: int) -> Booking:
+    return Booking.objects.select_related("parent", "baby", "course", "course__venue").get(pk=pk)
+
+
 def queue_booking_confirmed(booking: Booking) -> None:
-    sessions = list(booking.course.sessions.order_by("starts_at"))
-    _queue_to_parent(
-        booking,
-        "booking_confirmed",
-        f"booking-confirmed:{booking.pk}",
-        attachments=[calendar_attachment(booking, sessions)],
+    """The confirmation with the course's calendar, rendered by the delivery worker."""
+    _defer_to_parent(
+        booking, "booking_confirmed", f"booking-confirmed:{booking.pk}", render_booking_confirmed
+    )
+
+
+def render_booking_confirmed(*, booking: int) -> EmailContent:
+    confirmed = _booking_for_email(booking)
+    sessions = list(confirmed.course.sessions.order_by("starts_at"))
+    return EmailContent(
+        context=_family_context(confirmed, sessions), attachments=[calendar_attachment(confirmed, sessions)]
     )
 
 
 def queue_booking_waitlisted(booking: Booking, *, position: int) -> None:
-    _queue_to_parent(
-        booking, "booking_waitlisted", f"booking-waitlisted:{booking.pk}", context={"position": position}
+    """The waitlist email, rendered by the delivery worker with the position the family had on joining."""
+    _defer_to_parent(
+        booking,
+        "booking_waitlisted",
+        f"booking-waitlisted:{booking.pk}",
+        render_booking_waitlisted,
+        position=position,
     )
 
 
+def render_booking_waitlisted(*, booking: int, position: int) -> EmailContent:
+    return EmailContent(context={**_family_context(_booking_for_email(booking)), "position": position})
+
+
 def queue_booking_cancelled(booking: Booking) -> None:
-    _queue_to_parent(booking, "booking_cancelled", f"booking-cancelled:{booking.pk}")
+    """The cancellation, rendered by the delivery worker; whether the place was paid is taken now, since
+    it decides what the email says about a refund."""
+    _defer_to_parent(
+        booking,
+        "booking_cancelled",
+        f"booking-cancelled:{booking.pk}",
+        render_booking_cancelled,
+        paid=booking.is_paid,
+    )
+
+
+def render_booking_cancelled(*, booking: int, paid: bool) -> EmailContent:
+    cancelled = _booking_for_email(booking)
+    # The booking as it stood when it was cancelled (never saved).
+    cancelled.is_paid = paid
+    return EmailContent(context=_family_context(cancelled))
 
 
 def offer_version(booking: Booking) -> str:
@@ -108,32 +186,82 @@ def queue_offer_expired(booking: Booking, *, version: str) -> None:
     _queue_to_parent(booking, "offer_expired", f"offer-expired:{booking.pk}:{version}")
 
 
-def queue_session_reminder(booking: Booking, session: Session) -> bool:
-    """Queue one session reminder; False when this exact reminder was queued before."""
-    key = f"reminder:{booking.pk}:{session.pk}:{session.starts_at.isoformat()}"
-    if OutgoingEmail.objects.filter(key=key).exists():
-        return False
-    _queue_to_parent(booking, "session_reminder", key, context={"session": session})
-    return True
+def reminder_key(booking: Booking, session: Session) -> str:
+    # The start time is part of the key: a moved session is a new reminder (docs/domain.md, Emails).
+    return f"reminder:{booking.pk}:{session.pk}:{session.starts_at.isoformat()}"
 
 
-def queue_home_practice_guide(booking: Booking, session: Session) -> bool:
-    """Queue the home-practice guide for a session just held; False when it was queued before."""
-    key = f"guide:{booking.pk}:{session.pk}"
-    if OutgoingEmail.objects.filter(key=key).exists():
-        return False
-    _queue_to_parent(
-        booking,
+def guide_key(booking: Booking, session: Session) -> str:
+    return f"guide:{booking.pk}:{session.pk}"
+
+
+def queue_session_reminders(families: Sequence[tuple[Session, Sequence[Booking]]]) -> list[int]:
+    """Queue each session's reminder to each of its families that has not had it; returns the ids of the
+    emails queued. Rendered now, once per session and language: call it with the sessions as they are."""
+    return _queue_to_families(
+        families,
+        "session_reminder",
+        reminder_key,
+        context_for=lambda session: {"course": session.course, "session": session},
+    )
+
+
+def queue_home_practice_guides(families: Sequence[tuple[Session, Sequence[Booking]]]) -> list[int]:
+    """Queue each session's home-practice guide to each of its families that has not had it; returns the
+    ids of the emails queued."""
+    return _queue_to_families(
+        families,
         "home_practice_guide",
-        key,
-        context={
+        guide_key,
+        context_for=lambda session: {
+            "course": session.course,
             "session": session,
             "strokes": strokes_for(session.curriculum),
             # Lazy: rendered inside the email's translation.override, in the parent's language.
             "cues": list(CUES),
         },
     )
-    return True
+
+
+def _queue_to_families(
+    families: Sequence[tuple[Session, Sequence[Booking]]],
+    template: str,
+    key_for: Callable[[Booking, Session], str],
+    *,
+    context_for: Callable[[Session], dict],
+) -> list[int]:
+    """Render the email once per session and language, with the family's names left blank, and store a
+    filled-in copy for each family not emailed before (one query for what was, one bulk insert). The
+    email is complete when queued: a later change to the course or to the template does not change it."""
+    keyed = {
+        key_for(booking, session): (session, booking)
+        for session, bookings in families
+        for booking in bookings
+        if booking.parent is not None
+    }
+    queued_before = set(OutgoingEmail.objects.filter(key__in=keyed).values_list("key", flat=True))
+    renderings: dict[tuple[int, str], RenderedEmail] = {}
+    copies = []
+    for key, (session, booking) in keyed.items():
+        if key in queued_before:
+            continue
+        language = language_for(booking.parent)
+        if (session.pk, language) not in renderings:
+            renderings[session.pk, language] = render_email(
+                template, {**context_for(session), **FAMILY_BLANKS}, language=language
+            )
+        copies.append(
+            PreparedEmail(
+                key=key,
+                to_email=booking.parent.email,
+                user=booking.parent,
+                template=template,
+                language=language,
+                rendered=renderings[session.pk, language],
+                blanks={"name": booking.parent.get_short_name(), "baby": booking.baby.first_name},
+            )
+        )
+    return queue_prepared_emails(copies)
 
 
 def _updated_calendar(booking: Booking) -> Attachment:

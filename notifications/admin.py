@@ -1,5 +1,5 @@
 """The outbox in admin: every email as it went out, read-only, with the credentials it carried masked;
-failed rows can be retried."""
+failed rows can be retried. A deferred email shows "not rendered yet" until its worker renders it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from django.utils.translation import ngettext
 
 from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
 from notifications.services import mask_secrets, retry_email
+
+NOT_RENDERED = _("(not rendered yet)")
+NOT_RENDERED_BODY = _(
+    "Not rendered yet: the worker that delivers it renders it, in the recipient's language, just before "
+    "sending it."
+)
 
 
 class ReadOnlyAdminMixin:
@@ -73,6 +79,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     "last_error",
                     "created_at",
                     "next_attempt_at",
+                    "rendered_at",
                     "claimed_at",
                     "sent_at",
                     "body_purged_at",
@@ -93,6 +100,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_error",
         "created_at",
         "next_attempt_at",
+        "rendered_at",
         "claimed_at",
         "sent_at",
         "body_purged_at",
@@ -115,10 +123,14 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("subject"), ordering="subject")
     def shown_subject(self, email: OutgoingEmail) -> str:
+        if email.awaits_rendering:
+            return NOT_RENDERED
         return mask_secrets(email.subject)
 
     @admin.display(description=_("text body"))
     def text_body(self, email: OutgoingEmail) -> str:
+        if email.awaits_rendering:
+            return NOT_RENDERED_BODY
         if email.body_purged_at and not email.body_text:
             return _("Purged after the retention period.")
         return format_html(
@@ -127,6 +139,8 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("HTML body"))
     def html_body(self, email: OutgoingEmail) -> str:
+        if email.awaits_rendering:
+            return NOT_RENDERED_BODY
         if not email.body_html:
             return _("Purged after the retention period.") if email.body_purged_at else "—"
         # srcdoc gets the escaped HTML; an empty sandbox runs no script and gets a unique origin.

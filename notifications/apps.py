@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # Registers the Celery tasks in every process: services queue them by name (a services module never
+        # imports its tasks module, which imports it: no cycle).
+        from notifications import tasks  # noqa: F401

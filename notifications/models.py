@@ -3,13 +3,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.storage import private_storage
 
 
 class OutgoingEmail(models.Model):
-    """One email the system sends, rendered when the event happened and kept as it went out."""
+    """One email the system sends, kept as it went out.
+
+    Most are rendered when the event happens. A *deferred* one is written with the event as a render spec
+    (``renderer`` and ``render_args``) and empty bodies, and rendered by the delivery worker just before it
+    is sent (``rendered_at`` is then set): see notifications.services.queue_deferred_email.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -34,7 +40,7 @@ class OutgoingEmail(models.Model):
     )
     template = models.CharField(_("template"), max_length=100)
     language = models.CharField(_("language"), max_length=8)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text body"), blank=True)
     body_html = models.TextField(_("HTML body"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -49,6 +55,11 @@ class OutgoingEmail(models.Model):
     # hold a placeholder in their place: staff reading the outbox never see them, delivery puts them back,
     # and they are erased once the email is sent.
     secrets = models.JSONField(_("secrets"), default=list, blank=True, editable=False)
+    # A deferred email: the dotted path of the function (in the app that knows the event) that gives the
+    # template its context and attachments, and the arguments that pin the event as it happened.
+    renderer = models.CharField(_("renderer"), max_length=200, blank=True, editable=False)
+    render_args = models.JSONField(_("render arguments"), default=dict, blank=True, editable=False)
+    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("outgoing email")
@@ -69,7 +80,12 @@ class OutgoingEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.to_email} ({self.get_status_display()})"
+        subject = self.subject if not self.awaits_rendering else gettext("(not rendered yet)")
+        return f"{subject} → {self.to_email} ({self.get_status_display()})"
+
+    @property
+    def awaits_rendering(self) -> bool:
+        return bool(self.renderer) and self.rendered_at is None
 
 
 def attachment_upload_to(instance: EmailAttachment, filename: str) -> str:

@@ -1,39 +1,49 @@
 """The outbox: every email is a row written in the caller's transaction, delivered after commit.
 
 Delivery claims its row with a conditional update and commits before talking to SMTP, so no lock or
-transaction is ever held across the network (docs/domain.md, Emails: the outbox).
+transaction is ever held across the network (docs/domain.md, Emails: the outbox). A deferred email is
+written as a render spec and rendered by the worker that claimed it, before it is sent
+(queue_deferred_email); many emails that differ only by recipient are rendered once and stored in bulk
+(queue_prepared_emails).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+    from django.core.mail.backends.base import BaseEmailBackend
 
 logger = logging.getLogger(__name__)
 
 BEAT_HEARTBEAT = "beat"
 SWEEP_BATCH = 500
+# Rows handed to a worker in one task (deliver_emails): one publish and one SMTP connection for the lot,
+# few enough that a batch stays well inside the task time limit.
+DELIVERY_BATCH = 50
+INSERT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,28 @@ class RenderedEmail:
     html: str
 
 
+@dataclass(frozen=True)
+class EmailContent:
+    """What a deferred email's renderer returns: the template context, the files, the credentials."""
+
+    context: dict[str, Any]
+    attachments: Sequence[Attachment] = ()
+    secrets: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class PreparedEmail:
+    """One recipient's copy of an email rendered once for many (see Blank), ready to be stored."""
+
+    key: str
+    to_email: str
+    template: str
+    language: str
+    rendered: RenderedEmail
+    user: AbstractBaseUser | None = None
+    blanks: Mapping[str, str] = field(default_factory=dict)
+
+
 class DeliveryOutcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"
@@ -61,6 +93,48 @@ class DeliveryOutcome(StrEnum):
 SECRET_PLACEHOLDER = "[[secret:{}]]"
 SECRET_PLACEHOLDER_PATTERN = re.compile(r"\[\[secret:(\d+)\]\]")
 SECRET_MASK = _("[hidden: a one-time link or code ••••••]")
+
+# A per-recipient value (a first name) left open when one rendering serves many recipients.
+BLANK_PLACEHOLDER = "[[blank:{}]]"
+BLANK_PLACEHOLDER_PATTERN = re.compile(r"\[\[blank:(\w+)\]\]")
+
+
+@dataclass(frozen=True)
+class Blank:
+    """A template value that differs by recipient, rendered as a placeholder and filled in per copy.
+
+    Put it where the template prints a value as it is (``{{ name }}``, a blocktranslate argument): a
+    filter applied to it (``|upper``, ``|truncatechars``) would act on the placeholder, not the value.
+    """
+
+    name: str
+
+    def __str__(self) -> str:
+        return BLANK_PLACEHOLDER.format(self.name)
+
+
+def fill_blanks(rendered: RenderedEmail, values: Mapping[str, str]) -> RenderedEmail:
+    """One recipient's copy: each Blank replaced by its value, HTML-escaped in the HTML part.
+
+    One pass, so a value that looks like a placeholder is printed as it is, never filled in again.
+    """
+
+    def fill(text: str, *, html: bool = False, one_line: bool = False) -> str:
+        def value(match: re.Match) -> str:
+            if match.group(1) not in values:
+                return match.group(0)
+            filled = values[match.group(1)]
+            if one_line:
+                filled = " ".join(filled.split())
+            return str(escape(filled)) if html else filled
+
+        return BLANK_PLACEHOLDER_PATTERN.sub(value, text)
+
+    return RenderedEmail(
+        subject=fill(rendered.subject, one_line=True),
+        text=fill(rendered.text),
+        html=fill(rendered.html, html=True),
+    )
 
 
 def _render_plain(template_name: str, context: dict[str, Any]) -> str:
@@ -155,6 +229,82 @@ def queue_rendered_email(
     return email
 
 
+def queue_deferred_email(
+    *,
+    key: str,
+    user: AbstractBaseUser | None,
+    to_email: str,
+    template: str,
+    renderer: str,
+    args: dict[str, Any],
+    language: str | None = None,
+) -> OutgoingEmail:
+    """Store an email to be rendered later, by the worker that delivers it; a known key changes nothing.
+
+    For a change made under a lock others wait on: the caller's transaction gets one cheap insert and the
+    rendering (templates, attachments) happens after commit. ``renderer`` is the dotted path of a function
+    ``renderer(**args) -> EmailContent``, called in the recipient's language as it is at rendering time;
+    ``args`` (JSON) must pin what the email reports as it was when it happened (a waitlist position, a
+    status), since everything else is read when the email is rendered. The row is written in the caller's
+    transaction and its delivery queued after commit; a row whose task was lost is found by the sweeper
+    like any other queued row (requeue_stuck_emails), so the email cannot be lost once the change commits.
+    """
+    try:
+        # A savepoint, so that losing a race on the unique key leaves the caller's transaction usable.
+        with transaction.atomic():
+            email = OutgoingEmail.objects.create(
+                key=key,
+                to_email=to_email,
+                user=user,
+                template=template,
+                language=language or language_for(user),
+                renderer=renderer,
+                render_args=args,
+            )
+    except IntegrityError:
+        return OutgoingEmail.objects.get(key=key)
+    transaction.on_commit(lambda: enqueue_delivery(email.pk), robust=True)
+    return email
+
+
+def queue_prepared_emails(emails: Iterable[PreparedEmail]) -> list[int]:
+    """Store many emails rendered once for many recipients (their Blanks filled per copy), in bulk.
+
+    Keys already in the outbox are skipped, so a repeated sweep stores nothing. Call it inside the
+    caller's transaction; delivery is queued after commit, in batches. Returns the ids of the rows stored.
+    A row another transaction stored with the same key at the same moment is returned too: a caller that
+    needs an exact count holds a lock on what its keys name (the reminder sweep locks its sessions).
+    """
+    fresh: dict[str, PreparedEmail] = {email.key: email for email in emails}
+    existing = set(OutgoingEmail.objects.filter(key__in=fresh).values_list("key", flat=True))
+    rows = []
+    for email in fresh.values():
+        if email.key in existing:
+            continue
+        copy = fill_blanks(email.rendered, email.blanks)
+        rows.append(
+            OutgoingEmail(
+                key=email.key,
+                to_email=email.to_email,
+                user=email.user,
+                template=email.template,
+                language=email.language,
+                subject=copy.subject[:255],
+                body_text=copy.text,
+                body_html=copy.html,
+            )
+        )
+    if not rows:
+        return []
+    # ignore_conflicts: a key stored by a racing transaction is skipped rather than failing the batch.
+    OutgoingEmail.objects.bulk_create(rows, ignore_conflicts=True, batch_size=INSERT_BATCH)
+    email_ids = list(
+        OutgoingEmail.objects.filter(key__in=[row.key for row in rows]).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: enqueue_deliveries(email_ids), robust=True)
+    return email_ids
+
+
 def hide_secrets(rendered: RenderedEmail, secrets: Sequence[str]) -> tuple[RenderedEmail, list[str]]:
     """Replace every credential in subject, text and HTML with a numbered placeholder.
 
@@ -197,16 +347,35 @@ def mask_secrets(text: str) -> str:
     return SECRET_PLACEHOLDER_PATTERN.sub(lambda match: str(SECRET_MASK), text)
 
 
+# notifications.tasks wraps this module's services; its tasks are found by name, never imported here.
+DELIVER_EMAIL_TASK = "notifications.tasks.deliver_email"
+DELIVER_EMAILS_TASK = "notifications.tasks.deliver_emails"
+
+
 def enqueue_delivery(email_id: int, *, countdown: int | None = None) -> None:
     """Hand a row to the worker. A broker that is down is logged, not raised: the sweeper retries later."""
-    from notifications.tasks import deliver_email
-
     try:
-        deliver_email.apply_async((email_id,), countdown=countdown)
+        current_app.tasks[DELIVER_EMAIL_TASK].apply_async((email_id,), countdown=countdown)
     except Exception:
         logger.warning(
             "Could not queue delivery of email %s; the sweeper will pick it up.", email_id, exc_info=True
         )
+
+
+def enqueue_deliveries(email_ids: Sequence[int]) -> None:
+    """Hand many rows to the workers, DELIVERY_BATCH to a task: publishing a task per row costs the
+    broker a round trip each. A broker that is down is logged, not raised: the sweeper retries later."""
+    for start in range(0, len(email_ids), DELIVERY_BATCH):
+        batch = list(email_ids[start : start + DELIVERY_BATCH])
+        try:
+            current_app.tasks[DELIVER_EMAILS_TASK].apply_async((batch,))
+        except Exception:
+            logger.warning(
+                "Could not queue delivery of %s emails; the sweeper will pick them up.",
+                len(email_ids) - start,
+                exc_info=True,
+            )
+            return
 
 
 def claim_email(email_id: int) -> bool:
@@ -238,20 +407,106 @@ def retry_delay_seconds(attempts: int) -> int:
     return settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
 
 
-def deliver_email(email_id: int) -> tuple[DeliveryOutcome, int | None]:
-    """Send one outbox row: claim and commit, talk to SMTP outside any transaction, record the result.
+def _render_from_spec(email: OutgoingEmail) -> tuple[str, RenderedEmail, EmailContent]:
+    """A deferred email rendered by its renderer in its recipient's language of now; nothing is stored."""
+    language = language_for(email.user) if email.user_id else email.language
+    with translation.override(language):
+        content: EmailContent = import_string(email.renderer)(**email.render_args)
+    rendered = render_email(email.template, {"recipient": email.user, **content.context}, language=language)
+    return language, rendered, content
+
+
+def render_deferred_email(email: OutgoingEmail) -> OutgoingEmail:
+    """Render a deferred email and store it; returns the row as stored (as it was, if not deferred).
+
+    Runs outside any transaction: the renderer reads what it needs and attachments are written to the
+    private storage first; then a short transaction stores subject, bodies, credentials (hidden, as
+    queue_email does) and attachment rows, on condition that nobody rendered the row meanwhile. When
+    somebody did, this rendering's files are deleted and theirs is kept. Raises what the renderer raises
+    (delivery records that as a failed attempt and retries).
+    """
+    if not email.awaits_rendering:
+        return email
+    language, rendered, content = _render_from_spec(email)
+    rendered, stored_secrets = hide_secrets(rendered, content.secrets)
+    attachments = _store_attachment_files(email, content.attachments)
+    with transaction.atomic():
+        # Unless rendered meanwhile, or its spec erased (forget_recipient) while this rendering ran.
+        stored = OutgoingEmail.objects.filter(
+            pk=email.pk, rendered_at__isnull=True, renderer=email.renderer
+        ).update(
+            language=language,
+            subject=rendered.subject[:255],
+            body_text=rendered.text,
+            body_html=rendered.html,
+            secrets=stored_secrets,
+            rendered_at=timezone.now(),
+        )
+        if stored:
+            EmailAttachment.objects.bulk_create(attachments)
+    if not stored:
+        for attachment in attachments:
+            attachment.file.delete(save=False)
+    return OutgoingEmail.objects.select_related("user").get(pk=email.pk)
+
+
+def _store_attachment_files(email: OutgoingEmail, attachments: Sequence[Attachment]) -> list[EmailAttachment]:
+    """Write each file to the private storage; no transaction or row lock is held while it is written."""
+    stored = []
+    for attachment in attachments:
+        row = EmailAttachment(email=email, filename=attachment.filename, content_type=attachment.content_type)
+        row.file.save(attachment.filename, ContentFile(attachment.content), save=False)
+        stored.append(row)
+    return stored
+
+
+def preview_email(email: OutgoingEmail) -> RenderedEmail:
+    """The email as a person reads it, credentials masked; a deferred one not rendered yet is rendered
+    for the reading and not stored (and reads as empty if it cannot be rendered any more)."""
+    if email.awaits_rendering:
+        try:
+            _language, rendered, content = _render_from_spec(email)
+        except Exception:
+            logger.warning("Could not render email %s for reading.", email.pk, exc_info=True)
+            return RenderedEmail(subject="", text="", html="")
+        rendered, _secrets = hide_secrets(rendered, content.secrets)
+    else:
+        rendered = RenderedEmail(subject=email.subject, text=email.body_text, html=email.body_html)
+    return RenderedEmail(
+        subject=mask_secrets(rendered.subject),
+        text=mask_secrets(rendered.text),
+        html=mask_secrets(rendered.html),
+    )
+
+
+def deliver_email(
+    email_id: int, *, connection: BaseEmailBackend | None = None, loaded: OutgoingEmail | None = None
+) -> tuple[DeliveryOutcome, int | None]:
+    """Send one outbox row: claim and commit, render it if it was deferred, talk to SMTP outside any
+    transaction, record the result.
 
     Returns the outcome and, for a retry, the delay in seconds before the next attempt. Safe to run
-    twice or concurrently: only the caller whose conditional update claimed the row sends it.
+    twice or concurrently: only the caller whose conditional update claimed the row renders and sends
+    it. A batch (deliver_emails) passes an SMTP ``connection`` it shares, closed after a failure so the
+    next row starts on a fresh one, and the row ``loaded`` with the others before the claims: what an
+    email says does not change once it is queued, and the attempt count is read again on failure.
     """
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("deliver_email must not run inside a transaction: it talks to SMTP.")
     if not claim_email(email_id):
         return DeliveryOutcome.NOT_CLAIMED, None
-    email = OutgoingEmail.objects.get(pk=email_id)
+    email = loaded or OutgoingEmail.objects.select_related("user").get(pk=email_id)
     try:
-        build_message(email).send(fail_silently=False)
+        email = render_deferred_email(email)
+        message = build_message(email)
+        if connection is None:
+            message.send(fail_silently=False)
+        else:
+            connection.open()
+            connection.send_messages([message])
     except Exception as exc:
+        if connection is not None:
+            connection.close()
         return _record_failure(email, exc)
     # The credentials did their job once delivered: the row keeps the masked bodies and nothing usable.
     OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
@@ -260,8 +515,35 @@ def deliver_email(email_id: int) -> tuple[DeliveryOutcome, int | None]:
     return DeliveryOutcome.SENT, None
 
 
+def deliver_emails(
+    email_ids: Sequence[int],
+) -> tuple[list[tuple[int, DeliveryOutcome, int | None]], list[int]]:
+    """Send several outbox rows over one SMTP connection, each claimed, rendered and recorded as
+    deliver_email does.
+
+    Stops at the first row that fails: a server that is down or never answers would otherwise hold the
+    whole batch for a timeout per row. Returns each attempted row's (id, outcome, retry delay) and the
+    ids not attempted, for the caller to hand out again.
+    """
+    results = []
+    # Two queries for the whole batch instead of two a row; each row is still claimed on its own.
+    loaded = OutgoingEmail.objects.select_related("user").prefetch_related("attachments").in_bulk(email_ids)
+    connection = get_connection(fail_silently=False)
+    try:
+        for position, email_id in enumerate(email_ids):
+            outcome, retry_in = deliver_email(email_id, connection=connection, loaded=loaded.get(email_id))
+            results.append((email_id, outcome, retry_in))
+            if outcome in (DeliveryOutcome.RETRY, DeliveryOutcome.FAILED):
+                return results, list(email_ids[position + 1 :])
+    finally:
+        connection.close()
+    return results, []
+
+
 def _record_failure(email: OutgoingEmail, exc: Exception) -> tuple[DeliveryOutcome, int | None]:
     error = f"{type(exc).__name__}: {exc}"[:2000]
+    # The count as this attempt's claim left it (the row may have been read before the claim).
+    email.refresh_from_db(fields=["attempts"])
     sending = OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING)
     if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         sending.update(status=OutgoingEmail.Status.FAILED, last_error=error)
@@ -318,8 +600,7 @@ def requeue_stuck_emails() -> int:
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     email_ids = list(dict.fromkeys([*recovered, *overdue]))
-    for email_id in email_ids:
-        enqueue_delivery(email_id)
+    enqueue_deliveries(email_ids)
     return len(email_ids)
 
 
@@ -359,14 +640,16 @@ def emails_sent_to(user, *, withhold_text_of: Collection[str] = (), withheld_not
     an export file is kept and shared in ways a one-time link should not be. The text of emails made
     from the templates in ``withhold_text_of`` is left out (None), with ``withheld_note`` saying why."""
     exported = []
-    for email in OutgoingEmail.objects.filter(user=user).order_by("pk"):
+    for email in OutgoingEmail.objects.filter(user=user).select_related("user").order_by("pk"):
+        # A deferred email not sent yet is exported as it will read.
+        shown = preview_email(email)
         row = {
             "to": email.to_email,
-            "subject": mask_secrets(email.subject),
+            "subject": shown.subject,
             "status": email.status,
             "created_at": email.created_at.isoformat(),
             "sent_at": email.sent_at.isoformat() if email.sent_at else None,
-            "text": mask_secrets(email.body_text),
+            "text": shown.text,
         }
         if email.template in withhold_text_of:
             row["text"] = None
@@ -389,6 +672,9 @@ def forget_recipient(user) -> int:
             body_text="",
             body_html="",
             secrets=[],
+            # A deferred email not rendered yet is never rendered for a person who asked to be forgotten.
+            renderer="",
+            render_args={},
             body_purged_at=timezone.now(),
             user=None,
         )

@@ -32,7 +32,9 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
     Locks the course row, counts confirmed and offered places, then inserts, so capacity holds under
     concurrency. Raises BookingError for the course's own instructor, someone else's baby, a course
     that is not open, a baby outside the age range at the first session, a baby already booked on the
-    course, or a course locked by others for longer than the database waits.
+    course, or a course locked by others for longer than the database waits. Queues the confirmation
+    (with the calendar) or the waitlist email (with the position the family joined at) as a deferred
+    email: under the lock it costs one row insert, and the delivery worker renders it after commit.
     """
     if course.instructor_id == parent.pk:
         # A place on one's own course would be a practicum family that never was.
@@ -92,8 +94,8 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
 
     A confirmed place freed up goes to the waitlist at once. Raises BookingError for someone else's
     booking, a booking already cancelled, a confirmed place past the course's cancellation cutoff, or
-    a course locked by others for longer than the database waits. Queues the cancellation email (and
-    an offer to the next family).
+    a course locked by others for longer than the database waits. Queues the cancellation email
+    (deferred: rendered by the delivery worker) and an offer to the next family.
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
@@ -190,7 +192,8 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
 
     Raises BookingError when the offer is not open any more (answered, expired, or replaced by a
     newer one), or when the course stays locked by others for longer than the database waits.
-    Accepting confirms the place and queues the confirmation; declining frees it for the next family.
+    Accepting confirms the place and queues the confirmation; declining queues the cancellation and
+    frees the place for the next family (both deferred: rendered by the delivery worker).
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)

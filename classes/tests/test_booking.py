@@ -15,6 +15,7 @@ from classes.selectors import waitlist_position
 from classes.services import BookingError, book_course, cancel_booking, expire_offers
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
 from notifications.models import OutgoingEmail
+from notifications.services import render_deferred_email
 
 
 def course_with_sessions(capacity: int = 2, weeks: int = 5, **extra) -> Course:
@@ -45,6 +46,10 @@ class TestBookCourse:
         assert booking.status == Booking.Status.CONFIRMED
         email = OutgoingEmail.objects.get(key=f"booking-confirmed:{booking.pk}")
         assert email.to_email == parent.email
+        # Rendered by the delivery worker, after the course lock is gone.
+        assert email.awaits_rendering
+        email = render_deferred_email(email)
+        assert email.subject.startswith("Your place is booked")
         attachment = email.attachments.get()
         assert attachment.content_type == "text/calendar"
         assert attachment.file.read().count(b"BEGIN:VEVENT") == 5
@@ -243,6 +248,16 @@ def test_twenty_parents_booking_the_last_places_at_once_never_overbook():
     assert statuses.count(Booking.Status.WAITLISTED) == attempts - capacity
     positions = sorted(waitlist_position(b) for b in Booking.objects.filter(status=Booking.Status.WAITLISTED))
     assert positions == list(range(1, attempts - capacity + 1))
+    # One email a family, each waitlist email with the position its family joined at.
+    emails = OutgoingEmail.objects.filter(user__in=[parent for parent, _ in families])
+    assert sorted(email.template for email in emails) == sorted(
+        ["booking_confirmed"] * capacity + ["booking_waitlisted"] * (attempts - capacity)
+    )
+    waiting = Booking.objects.filter(course=course, status=Booking.Status.WAITLISTED)
+    assert {
+        f"booking-waitlisted:{booking.pk}": {"booking": booking.pk, "position": waitlist_position(booking)}
+        for booking in waiting
+    } == {email.key: email.render_args for email in emails if email.template == "booking_waitlisted"}
 
 
 @pytest.mark.django_db

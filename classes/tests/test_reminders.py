@@ -6,11 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
+from classes import emails
 from classes.calendar import course_calendar
-from classes.models import Booking, Session
+from classes.models import Booking, Session, Venue
 from classes.services import (
     SessionPlan,
     book_course,
@@ -21,7 +23,9 @@ from classes.services import (
     queue_session_reminders,
 )
 from classes.tests.factories import BabyFactory
+from notifications import services as outbox
 from notifications.models import OutgoingEmail
+from notifications.services import render_email
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -120,11 +124,12 @@ def test_two_sweeps_at_once_then_a_third_send_one_reminder_per_booking_and_sessi
     first = course.sessions.order_by("starts_at").first()
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
+    counted: list[int] = []
 
     def sweep():
         try:
             barrier.wait(timeout=30)
-            queue_session_reminders()
+            counted.append(queue_session_reminders())
         except BaseException as error:  # collected and asserted below
             errors.append(error)
         finally:
@@ -143,6 +148,8 @@ def test_two_sweeps_at_once_then_a_third_send_one_reminder_per_booking_and_sessi
     assert reminder_keys() == sorted(
         f"reminder:{b.pk}:{first.pk}:{first.starts_at.isoformat()}" for b in bookings
     )
+    # Each sweep counts the reminders it queued, no more: together, one a booking.
+    assert sum(counted) == len(bookings)
 
 
 @pytest.mark.django_db
@@ -169,3 +176,152 @@ def test_sessions_across_a_daylight_saving_change_keep_their_local_time(instruct
     reminder = OutgoingEmail.objects.get(key__startswith=f"reminder:{booking.pk}:{after_change.pk}:")
     assert "18:00" in reminder.body_text
     assert booking.status == Booking.Status.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_a_reminder_rendered_once_for_a_session_reads_as_if_written_for_each_family(instructor, parent):
+    course = published_course(instructor, datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3))
+    parent.preferred_language = "es"
+    parent.full_name = "D'Arcy <Núñez> & Co"
+    parent.save(update_fields=["preferred_language", "full_name"])
+    families = [
+        book(course, parent),
+        book(course),
+        booking_for_baby_named(course, "Zoë <b>& Léa</b>"),
+    ]
+    first = course.sessions.order_by("starts_at").first()
+
+    with time_machine.travel(first.starts_at - timedelta(hours=20)):
+        assert queue_session_reminders() == 3
+
+    for booking in families:
+        stored = OutgoingEmail.objects.get(key__startswith=f"reminder:{booking.pk}:")
+        booking = Booking.objects.select_related("parent", "baby").get(pk=booking.pk)
+        one_by_one = render_email(
+            "session_reminder",
+            {"recipient": booking.parent, "booking": booking, "course": course, "session": first},
+            language=booking.parent.preferred_language,
+        )
+        assert (stored.subject, stored.body_text, stored.body_html) == (
+            one_by_one.subject,
+            one_by_one.text,
+            one_by_one.html,
+        )
+        assert stored.language == booking.parent.preferred_language
+
+
+@pytest.mark.django_db
+def test_a_sweep_renders_each_session_once_per_language_however_many_families(monkeypatch):
+    renderings: list[tuple[str, str]] = []
+
+    def counted(template, context, *, language):
+        renderings.append((context["session"].pk, language))
+        return render_email(template, context, language=language)
+
+    monkeypatch.setattr(emails, "render_email", counted)
+    start = datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3)
+    courses = [published_course(UserFactory(), start) for _ in range(2)]
+    for course in courses:
+        for language in ("es", "en", "en"):
+            baby = BabyFactory(
+                date_of_birth=timezone.localdate() - timedelta(weeks=6), parent__preferred_language=language
+            )
+            book_course(course, parent=baby.parent, baby=baby)
+    first = courses[0].sessions.order_by("starts_at").first()
+
+    with time_machine.travel(first.starts_at - timedelta(hours=20)):
+        assert queue_session_reminders() == 6
+
+    assert sorted(renderings) == sorted(
+        (course.sessions.order_by("starts_at").first().pk, language)
+        for course in courses
+        for language in ("es", "en")
+    )
+
+
+@pytest.mark.django_db
+def test_a_reminder_once_queued_stays_as_written_when_the_course_changes_later(instructor):
+    course = published_course(instructor, datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3))
+    book(course)
+    first = course.sessions.order_by("starts_at").first()
+    with time_machine.travel(first.starts_at - timedelta(hours=20)):
+        queue_session_reminders()
+    reminder = OutgoingEmail.objects.get(key__startswith="reminder:")
+
+    Venue.objects.filter(pk=course.venue_id).update(name="Somewhere else")
+
+    assert "Casa Nido" in OutgoingEmail.objects.get(pk=reminder.pk).body_text
+
+
+@pytest.mark.parametrize("courses, families", [(1, 1), (3, 4)])
+@pytest.mark.django_db
+def test_a_sweeps_queries_do_not_grow_with_sessions_or_families(courses, families, django_assert_num_queries):
+    start = datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3)
+    published = [published_course(UserFactory(), start + timedelta(hours=n)) for n in range(courses)]
+    for course in published:
+        for _ in range(families):
+            book(course)
+    first = published[0].sessions.order_by("starts_at").first()
+
+    # The due sessions; then one transaction (a savepoint inside the test's own, two statements): lock
+    # them, their families, the keys queued before (checked by the sweep before rendering, then by the
+    # outbox), the insert and the ids read back.
+    with time_machine.travel(first.starts_at - timedelta(hours=20)), django_assert_num_queries(9):
+        assert queue_session_reminders() == courses * families
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_another_sweep_holds_is_left_to_it_and_queued_by_the_next_sweep(instructor):
+    start = datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3)
+    held_course, free_course = published_course(instructor, start), published_course(UserFactory(), start)
+    book(held_course), book(free_course)
+    held = held_course.sessions.order_by("starts_at").first()
+    free = free_course.sessions.order_by("starts_at").first()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_session():
+        try:
+            with transaction.atomic():
+                Session.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_session)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        with time_machine.travel(held.starts_at - timedelta(hours=20)):
+            assert queue_session_reminders() == 1
+        assert [key.split(":")[2] for key in reminder_keys()] == [str(free.pk)]
+    finally:
+        release.set()
+        holder.join()
+    close_old_connections()
+
+    with time_machine.travel(held.starts_at - timedelta(hours=20)):
+        assert queue_session_reminders() == 1
+    assert len(reminder_keys()) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweeps_reminders_are_handed_to_the_workers_in_batches_after_commit(instructor, monkeypatch):
+    handed: list[list[int]] = []
+    monkeypatch.setattr(outbox, "enqueue_deliveries", lambda email_ids: handed.append(list(email_ids)))
+    course = published_course(instructor, datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3))
+    for _ in range(3):
+        book(course)
+    first = course.sessions.order_by("starts_at").first()
+
+    with time_machine.travel(first.starts_at - timedelta(hours=20)):
+        queue_session_reminders()
+
+    assert [sorted(batch) for batch in handed] == [
+        sorted(OutgoingEmail.objects.filter(key__startswith="reminder:").values_list("pk", flat=True))
+    ]
+
+
+def booking_for_baby_named(course, name: str) -> Booking:
+    baby = BabyFactory(first_name=name, date_of_birth=timezone.localdate() - timedelta(weeks=6))
+    return book_course(course, parent=baby.parent, baby=baby)

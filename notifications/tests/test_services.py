@@ -50,10 +50,15 @@ class TransactionRecordingBackend(BaseEmailBackend):
 
 @pytest.fixture
 def enqueued(monkeypatch) -> list[tuple[int, int | None]]:
-    """Deliveries handed to the broker, as (email id, countdown)."""
+    """Deliveries handed to the broker, as (email id, countdown); a batch hand-off counts each row."""
     calls: list[tuple[int, int | None]] = []
     monkeypatch.setattr(
         services, "enqueue_delivery", lambda email_id, *, countdown=None: calls.append((email_id, countdown))
+    )
+    monkeypatch.setattr(
+        services,
+        "enqueue_deliveries",
+        lambda email_ids: calls.extend((email_id, None) for email_id in email_ids),
     )
     return calls
 

@@ -4,6 +4,10 @@ on either side of the SMTP conversation. Real Redis, real Celery workers, a real
 Delivery claims a row and commits before talking to SMTP (docs/domain.md, Emails: the outbox), so the only
 duplicate the outbox can cause is a worker dying after the server accepted a message and before the row was
 marked sent, and only after the stuck-row timeout; the row's attempt count shows it.
+
+A booking's emails are deferred: the booking commits a render spec, and the worker renders it after
+claiming the row. Whatever dies between the commit and the rendering (the task lost with the broker, the
+worker killed while it renders) leaves a row the sweeper hands out again, rendered and sent once.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from classes.models import Booking
+from classes.services import book_course
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
 from notifications.models import OutgoingEmail
 from notifications.services import requeue_stuck_emails
@@ -62,6 +68,8 @@ def test_a_parent_books_while_the_broker_is_down_and_the_email_goes_out_once_it_
     assert booking.status == Booking.Status.CONFIRMED
     email = OutgoingEmail.objects.get(key=f"booking-confirmed:{booking.pk}")
     assert (email.status, email.attempts) == (OutgoingEmail.Status.QUEUED, 0)
+    # The booking committed a render spec only: the worker renders it, calendar and all, before sending.
+    assert email.awaits_rendering
 
     redis_server.start()
     # The worker reconnects by itself; publishing before it has declared its queue again would drop the task.
@@ -72,6 +80,9 @@ def test_a_parent_books_while_the_broker_is_down_and_the_email_goes_out_once_it_
     wait_until(lambda: sent(email), what="sent after the broker came back")
     assert smtp.keys == [email.key]
     assert row(email).attempts == 1
+    delivered = row(email)
+    assert delivered.subject.startswith("Your place is booked")
+    assert [attachment.filename for attachment in delivered.attachments.all()] == [f"{course.slug}.ics"]
 
 
 def test_a_worker_killed_before_smtp_took_the_message_leaves_it_to_be_sent_exactly_once(
@@ -119,3 +130,54 @@ def test_a_worker_killed_after_smtp_accepted_causes_one_duplicate_after_the_time
     assert row(email).attempts == 2
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         assert requeue_stuck_emails() == 0, "a sent row is never handed out again"
+
+
+def test_a_worker_killed_while_rendering_a_booking_email_leaves_it_to_be_rendered_and_sent_exactly_once(
+    parent, celery_on_broker, smtp, start_outbox_worker
+):
+    course = CourseFactory(capacity=8)
+    for _ in range(2):
+        SessionFactory(course=course)
+    booking = book_course(course, parent=parent, baby=BabyFactory(parent=parent))
+    email = OutgoingEmail.objects.get(key=f"booking-confirmed:{booking.pk}")
+    assert email.awaits_rendering
+    # Another connection keeps the sessions table locked, so the worker stops inside the renderer (it
+    # reads the course's sessions for the summary and the calendar) after claiming the row.
+    holder = connection.get_new_connection(connection.get_connection_params())
+    try:
+        holder.execute("LOCK TABLE classes_session IN ACCESS EXCLUSIVE MODE")
+        rendering = start_outbox_worker()
+        wait_until(lambda: waiting_on_a_lock("classes_session"), what="the worker blocked while rendering")
+        claimed = row(email)
+        assert (claimed.status, claimed.attempts, claimed.rendered_at) == (
+            OutgoingEmail.Status.SENDING,
+            1,
+            None,
+        )
+        rendering.kill()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert row(email).awaits_rendering and smtp.keys == []
+
+    start_outbox_worker()
+    wait_until(stuck_timeout_passed(email), what="past the stuck-row timeout", seconds=10)
+    assert requeue_stuck_emails() == 1
+
+    wait_until(lambda: sent(email), what="rendered and sent by the restarted worker")
+    assert smtp.keys == [email.key]
+    delivered = row(email)
+    assert delivered.attempts == 2
+    assert delivered.subject.startswith("Your place is booked")
+    assert delivered.attachments.count() == 1
+
+
+def waiting_on_a_lock(table: str) -> bool:
+    """True when another backend on this database waits for a lock while running a query on ``table``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE %s",
+            [f"%{table}%"],
+        )
+        return cursor.fetchone()[0] > 0
