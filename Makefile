@@ -37,9 +37,12 @@ system-packages:
 check-services:
 	@bash scripts/check_services.sh
 
+# Style, the app floors (import-linter, pyproject.toml) and the templates (djLint).
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
 
 fmt: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
@@ -62,13 +65,14 @@ makemessages: $(RUN_STAMP)
 	DEBUG=true $(BIN)/python manage.py makemessages -l es --add-location=file --no-obsolete \
 		--ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=test-artifacts --ignore=node_modules
 
-# Load, contention and delivery figures on a large bulk-inserted data set, in databases of its own:
-# writes bench/RESULTS.md (bench/run.py). Not part of `make test`; needs Postgres, Redis and wrk.
+# Load, contention and delivery figures at 1k and 10k courses, bulk-written to databases of its own:
+# writes bench/RESULTS.md and bench/results.json (bench/run.py). Not part of `make test`; needs Postgres,
+# Redis and wrk. BENCH_ARGS=--quick for a reduced run while developing (its report goes to bench/out/quick/).
 bench: $(TEST_STAMP) check-services
 	@command -v wrk >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
 		else echo "wrk is missing: sudo apt-get install -y wrk"; exit 1; fi; }
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var/ .pytest_cache .ruff_cache
