@@ -20,8 +20,7 @@ from datetime import timedelta
 from classes.emails import offer_token
 from classes.models import Attendance, Course, CourseAction
 from instructors.forms import CourseForm
-from notifications.models import EmailAttachment, OutgoingEmail
-from notifications.services import render_deferred_email
+from notifications.models import EmailAttachment
 from tests.access.world import ALICE_BABY, CAROL_BIO, CAROL_DRAFT, World
 
 # What a person gets.
@@ -114,12 +113,9 @@ def session(world: World) -> dict:
 
 
 def booking_email_calendar(world: World) -> dict:
-    """The .ics attached to the email that confirmed Alice's booking (book_course queued it; the delivery
-    worker renders it, as done here)."""
-    email = OutgoingEmail.objects.get(key=f"booking-confirmed:{world.booking.pk}")
-    if email.rendered_at is None:
-        render_deferred_email(email)
-    return {"pk": EmailAttachment.objects.get(email=email).pk}
+    """The .ics attached to the email that confirmed Alice's booking (book_course queued it; the world
+    renders it as the delivery worker would)."""
+    return {"pk": EmailAttachment.objects.get(email__key=f"booking-confirmed:{world.booking.pk}").pk}
 
 
 ACCESS: dict[str, Route] = {

@@ -42,6 +42,8 @@ from classes.services import (
 )
 from instructors.models import InstructorProfile
 from instructors.services import save_profile
+from notifications.models import OutgoingEmail
+from notifications.services import render_deferred_email
 
 # What only the owner may see: none of these may appear on a page someone else gets.
 ALICE_BABY = "Oliver"
@@ -201,6 +203,10 @@ def build_world(
     other_enrollment = EnrollmentFactory(
         trainee=UserFactory(email="greta@example.org", full_name=OTHER_TRAINEE), training=other_training
     )
+    # The delivery worker renders booking emails; none runs here, so render them as it would, now: a
+    # request in the sweep must find the world as it is, not render it then (the .ics is swept too).
+    for email in OutgoingEmail.objects.exclude(renderer="").filter(rendered_at__isnull=True):
+        render_deferred_email(email)
     return World(
         parent=parent,
         other_parent=other_parent,
