@@ -35,5 +35,5 @@ RUN SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdef DEBUG=fals
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", \
-     "--worker-tmp-dir", "/dev/shm", "--no-control-socket", "--access-logfile", "-"]
+# Worker class, workers and threads: gunicorn.conf.py (WEB_WORKER_CLASS, WEB_CONCURRENCY, WEB_THREADS).
+CMD ["gunicorn", "--config=gunicorn.conf.py"]

@@ -1,2 +1,3 @@
-"""`make bench`: the pages under load, booking under contention, the reminder sweep and certificate PDFs,
-measured on a large bulk-inserted data set; `python -m bench.run` writes bench/RESULTS.md."""
+"""`make bench`: pages under load, booking under contention, the reminder sweep and certificate PDFs, measured
+on two bulk-written data sets (1k and 10k courses); `python -m bench.run` writes bench/RESULTS.md and
+bench/results.json."""

@@ -1,4 +1,5 @@
-"""Settings for `make bench`: the real settings (from the environment, DEBUG off) plus a bare view.
+"""Settings for `make bench`: the real settings (from the environment, DEBUG off) plus a bare view and a
+Server-Timing header (config/bench_urls.py).
 
 The bare view answers in the same processes with the same middleware, so the pages are measured as a
 ratio to the framework's own limit on this machine in this run (bench/RESULTS.md).
@@ -10,6 +11,7 @@ from config.env import env_str
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "config.bench_urls"
+MIDDLEWARE = ["config.bench_urls.server_timing", *MIDDLEWARE]  # noqa: F405
 
 # The bench shares a Redis server with other runs: its cache keys and broker queues carry a prefix of
 # their own, so that cleaning up deletes only them.
