@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_prometheus",
-    # Our apps, lowest floor first (STYLE.md).
+    # Our apps, lowest floor first (docs/architecture.md).
     "notifications",
     "accounts",
     "classes",
