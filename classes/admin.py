@@ -13,9 +13,8 @@ book_course own those writes.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import person_column
@@ -34,6 +33,7 @@ from classes.models import (
 )
 from classes.selectors import manages_any_course, with_availability
 from classes.services import CourseError, check_course_update, update_course
+from config.admin import ReadOnlyAdminMixin, ServiceSaveAdminMixin
 
 
 def has_families(course: Course | None) -> bool:
@@ -47,19 +47,6 @@ class VenueAdmin(admin.ModelAdmin):
     search_fields = ("name", "city", "address", "owner__email", "owner__full_name")
     list_select_related = ("owner",)
     autocomplete_fields = ("owner",)
-
-
-class ReadOnlyAdminMixin:
-    """Rows written only by the services (on the teaching pages, or through admin actions)."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class SessionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -124,7 +111,7 @@ class CourseAdminForm(forms.ModelForm):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     form = CourseAdminForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -197,18 +184,7 @@ class CourseAdmin(admin.ModelAdmin):
         try:
             update_course(Course.objects.get(pk=obj.pk), actor=request.user, **changes)
         except CourseError as error:
-            request._course_refused = True
-            self.message_user(request, str(error), messages.ERROR)
-
-    def log_change(self, request, obj, message):
-        if getattr(request, "_course_refused", False):
-            return None
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request, obj):
-        if getattr(request, "_course_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_change(request, obj)
+            self.refuse_save(request, str(error))
 
     @admin.display(description=_("first session"), ordering="first_session_at")
     def first_session(self, course: Course):

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin import ReadOnlyAdminMixin
 from notifications.models import EmailAttachment, Heartbeat, OutgoingEmail
 from notifications.services import mask_secrets, retry_email
 
@@ -17,19 +18,6 @@ NOT_RENDERED_BODY = _(
     "Not rendered yet: the worker that delivers it renders it, in the recipient's language, just before "
     "sending it."
 )
-
-
-class ReadOnlyAdminMixin:
-    """Nobody adds, edits or deletes these rows by hand: services write them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class EmailAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):

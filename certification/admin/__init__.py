@@ -15,7 +15,6 @@ from certification.admin.certificates import (
     CertificateStatusFilter,
     IssuedYearFilter,
     Lifecycle,
-    ViewOnlyAdminMixin,
     lifecycle_steps_for,
 )
 from certification.admin.common import ISSUE_CERTIFICATE, MANAGE_CERTIFICATE, is_certification_admin
@@ -37,7 +36,6 @@ __all__ = [
     "Lifecycle",
     "TrainingCourseAdmin",
     "TrainingCourseForm",
-    "ViewOnlyAdminMixin",
     "is_certification_admin",
     "lifecycle_steps_for",
 ]

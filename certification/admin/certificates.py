@@ -32,22 +32,10 @@ from certification.services import (
     revoke_certificate,
 )
 from certification.views import certificate_pdf_response
+from config.admin import ReadOnlyAdminMixin
 
 
-class ViewOnlyAdminMixin:
-    """Certificates and their history are written by services only, and never deleted."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class CertificateEventInline(ViewOnlyAdminMixin, admin.TabularInline):
+class CertificateEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CertificateEvent
     fields = ("kind", "at", "actor", "details")
     readonly_fields = fields
@@ -198,7 +186,7 @@ def lifecycle_steps_for(certificate: Certificate) -> list[str]:
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only fields; every change is a button on the certificate's page (a form, then a service)."""
 
     change_form_template = "certification/admin/certificate_change_form.html"
@@ -390,7 +378,7 @@ class CertificateAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CertificateEvent)
-class CertificateEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class CertificateEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("certificate", "kind", "actor", "at")
     list_filter = ("kind",)
     search_fields = ("certificate__number", "certificate__name_on_certificate", "actor__email")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.http import HttpResponseRedirect
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -25,6 +24,7 @@ from certification.services import (
     issue_certificate,
     record_training_outcome,
 )
+from config.admin import ServiceSaveAdminMixin
 
 OUTCOME_FIELDS = ("training_attended", "exam_score", "fee_paid")
 
@@ -49,7 +49,7 @@ def families_of(enrollment: Enrollment) -> int:
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     # Short columns, Eligible first among them: a laptop screen shows it beside the requirements.
     list_display = (
         person_column("trainee", _("trainee")),
@@ -113,19 +113,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
             try:
                 record_training_outcome(obj, actor=request.user, **outcome)
             except CertificationError as error:
-                request._enrollment_refused = True
-                self.message_user(request, str(error), messages.ERROR)
-
-    def log_change(self, request, obj, message):
-        if getattr(request, "_enrollment_refused", False):
-            return None
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request, obj):
-        # A refused outcome (the row was busy) stays on the page with the message, not "changed successfully".
-        if getattr(request, "_enrollment_refused", False):
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_change(request, obj)
+                self.refuse_save(request, str(error))
 
     def has_issue_certificate_permission(self, request) -> bool:
         return request.user.has_perm(ISSUE_CERTIFICATE)
