@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.addresses import rate_limit_address
+from accounts.selectors import has_verified_email
 from certification import services
 from certification.badges import linkedin_add_url, open_badge_credential
 from certification.emails import ISSUING_BODY, verification_url
@@ -81,10 +81,6 @@ def training_list(request):
     )
 
 
-def _has_verified_email(user) -> bool:
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def training_apply(request, pk: int):
@@ -92,7 +88,7 @@ def training_apply(request, pk: int):
     if Enrollment.objects.filter(trainee=request.user, training=training).exists():
         messages.info(request, _("You have already applied for this training; here is where you stand."))
         return redirect("certification:progress")
-    verified = _has_verified_email(request.user)
+    verified = has_verified_email(request.user)
     form = ApplicationForm(request.POST or None)
     if request.method == "POST":
         if not verified:

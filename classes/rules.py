@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 
+from accounts.selectors import has_verified_email
 from classes.curriculum import CUES, strokes_for
 from classes.models import Baby, Booking, Course, Session
 from classes.selectors import cancellation_deadline_of, live_bookings_on
@@ -151,7 +151,7 @@ def booking_panel(course: Course, user, *, now: datetime) -> BookingPanel:
             BabyChoice(baby=baby, age_weeks=age, booking=by_baby.get(baby.pk), fit=age_fit(course, age))
         )
     panel.is_confirmed = any(booking.status == Booking.Status.CONFIRMED for booking in panel.bookings)
-    panel.email_verified = EmailAddress.objects.filter(user=user, verified=True).exists()
+    panel.email_verified = has_verified_email(user)
     if panel.is_confirmed:
         panel.home_practice = [
             (session, strokes_for(session.curriculum))

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.selectors import has_verified_email
 from classes import services
 from classes.calendar import course_calendar
 from classes.emails import offer_token, offer_version, read_offer_token
@@ -46,10 +46,6 @@ def _today(user) -> date:
     """Today where the person is, so a baby born this morning in Sydney is not "in the future"."""
     zone = getattr(user, "time_zone", "") if user.is_authenticated else ""
     return timezone.localdate(timezone=ZoneInfo(zone)) if zone else timezone.localdate()
-
-
-def _has_verified_email(user) -> bool:
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
 def _safe_next(request) -> str:
@@ -144,7 +140,7 @@ def course_detail(request, pk: int, slug: str):
 def book(request, pk: int):
     """Book the chosen baby on the course, or put them on its waitlist when it is full."""
     course = get_object_or_404(Course.objects.exclude(status=Course.Status.DRAFT), pk=pk)
-    if not _has_verified_email(request.user):
+    if not has_verified_email(request.user):
         messages.error(
             request,
             _(
