@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes import emails
 from classes.models import Baby, Booking, BookingNotice, Course
+from classes.rules import age_fit, waitlist_closes_at
 from classes.selectors import bump_catalog_version, cancellation_deadline_from, waitlist_position
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
@@ -49,7 +50,7 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
         if first is None or first.starts_at <= timezone.now():
             raise BookingError(_("This course has already started."))
         age = baby.age_in_weeks(first.starts_at.astimezone(course.zone).date())
-        if not course.min_age_weeks <= age <= course.max_age_weeks:
+        if age_fit(course, age) != "fits":
             raise BookingError(
                 _(
                     "%(baby)s will be %(age)s weeks old at the first session; this course is for babies "
@@ -152,7 +153,7 @@ def offer_deadline(course: Course, *, now: datetime) -> datetime | None:
     first = first_session(course)
     if first is None:
         return None
-    latest = first.starts_at - timedelta(hours=settings.WAITLIST_OFFER_CLOSE_HOURS)
+    latest = waitlist_closes_at(first.starts_at)
     if latest <= now:
         return None
     return min(now + timedelta(hours=settings.WAITLIST_OFFER_HOURS), latest)
