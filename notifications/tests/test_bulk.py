@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import transaction
 
-from notifications import services, tasks
+from notifications import tasks
 from notifications.models import OutgoingEmail
 from notifications.services import (
     DELIVERY_BATCH,
@@ -52,20 +52,6 @@ class FailSecondBackend(LocmemBackend):
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         type(self).sent += 1
         return super().send_messages(messages)
-
-
-@pytest.fixture
-def enqueued(monkeypatch) -> list[tuple[int, int | None]]:
-    calls: list[tuple[int, int | None]] = []
-    monkeypatch.setattr(
-        services, "enqueue_delivery", lambda email_id, *, countdown=None: calls.append((email_id, countdown))
-    )
-    monkeypatch.setattr(
-        services,
-        "enqueue_deliveries",
-        lambda email_ids: calls.extend((email_id, None) for email_id in email_ids),
-    )
-    return calls
 
 
 def greeting_for_everyone(language: str = "en") -> RenderedEmail:

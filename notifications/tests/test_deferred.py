@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import services, tasks
+from notifications import tasks
 from notifications.models import EmailAttachment, OutgoingEmail
 from notifications.services import (
     SECRET_MASK,
@@ -38,10 +38,8 @@ CALENDAR = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
 def enqueued(monkeypatch) -> list[int]:
     """Rows handed to the broker, one entry a row whether handed alone or in a batch."""
     calls: list[int] = []
-    monkeypatch.setattr(
-        services, "enqueue_delivery", lambda email_id, *, countdown=None: calls.append(email_id)
-    )
-    monkeypatch.setattr(services, "enqueue_deliveries", lambda email_ids: calls.extend(email_ids))
+    monkeypatch.setattr(tasks.deliver_email, "apply_async", lambda args, **options: calls.append(args[0]))
+    monkeypatch.setattr(tasks.deliver_emails, "apply_async", lambda args, **options: calls.extend(args[0]))
     return calls
 
 

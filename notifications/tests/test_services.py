@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from notifications import services, tasks
+from notifications import tasks
 from notifications.models import EmailAttachment, OutgoingEmail
 from notifications.services import (
     Attachment,
@@ -46,21 +46,6 @@ class TransactionRecordingBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         self.in_atomic_block.append(connection.in_atomic_block)
         return len(email_messages)
-
-
-@pytest.fixture
-def enqueued(monkeypatch) -> list[tuple[int, int | None]]:
-    """Deliveries handed to the broker, as (email id, countdown); a batch hand-off counts each row."""
-    calls: list[tuple[int, int | None]] = []
-    monkeypatch.setattr(
-        services, "enqueue_delivery", lambda email_id, *, countdown=None: calls.append((email_id, countdown))
-    )
-    monkeypatch.setattr(
-        services,
-        "enqueue_deliveries",
-        lambda email_ids: calls.extend((email_id, None) for email_id in email_ids),
-    )
-    return calls
 
 
 def _queue(user, key: str = "test:greeting", **extra) -> OutgoingEmail:
@@ -392,14 +377,15 @@ def test_purge_blanks_old_sent_bodies_and_keeps_the_metadata(settings):
 
 
 @pytest.mark.django_db
-def test_purge_deletes_the_attachments_of_old_sent_emails(settings):
+def test_purge_deletes_the_attachments_of_old_sent_emails(settings, django_capture_on_commit_callbacks):
     attachment = EmailAttachmentFactory(
         email__sent=True, email__sent_at=timezone.now() - timedelta(days=settings.OUTBOX_RETENTION_DAYS + 1)
     )
     stored_file = Path(attachment.file.path)
     assert stored_file.exists()
 
-    purge_sent_email_bodies()
+    with django_capture_on_commit_callbacks(execute=True):
+        purge_sent_email_bodies()
 
     assert not EmailAttachment.objects.exists()
     assert not stored_file.exists()

@@ -1,119 +1,208 @@
-"""The Celery wrappers: each calls one service and owns its retry policy."""
+"""The Celery tasks as a worker runs them: each calls its service for real and owns its retry policy. What a
+task hands back to the broker is read from this process's own broker (memory://, config.settings_test), as
+Celery published it: the task, its arguments and when it is due."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import queue
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from notifications import services, tasks
+from config.celery import app as celery_app
+from notifications import tasks
 from notifications.models import Heartbeat, OutgoingEmail
+from notifications.services import BEAT_HEARTBEAT
 from notifications.tests.factories import HeartbeatFactory, OutgoingEmailFactory
+
+FAILING_SMTP = "notifications.tests.test_services.FailingBackend"
+
+
+@dataclass(frozen=True)
+class Published:
+    task: str
+    args: list
+    eta: datetime | None
 
 
 @pytest.fixture
-def enqueued(monkeypatch) -> list[tuple[int, int | None]]:
-    calls: list[tuple[int, int | None]] = []
-    monkeypatch.setattr(
-        services, "enqueue_delivery", lambda email_id, *, countdown=None: calls.append((email_id, countdown))
-    )
-    monkeypatch.setattr(
-        services,
-        "enqueue_deliveries",
-        lambda email_ids: calls.extend((email_id, None) for email_id in email_ids),
-    )
-    return calls
+def published() -> Iterator[Callable[[], list[Published]]]:
+    """Read back, in order, every message published to the default queue since the test began."""
+    with celery_app.connection_for_write() as connection:
+        broker_queue = connection.SimpleQueue(celery_app.conf.task_default_queue)
+        broker_queue.clear()
+
+        def read() -> list[Published]:
+            messages = []
+            while True:
+                try:
+                    message = broker_queue.get_nowait()
+                except queue.Empty:
+                    return messages
+                message.ack()
+                eta = message.headers.get("eta")
+                messages.append(
+                    Published(
+                        task=message.headers["task"],
+                        args=message.payload[0],
+                        eta=datetime.fromisoformat(eta) if eta else None,
+                    )
+                )
+
+        try:
+            yield read
+        finally:
+            broker_queue.clear()
+            broker_queue.close()
+
+
+def run(task, *args):
+    """The task as a worker runs it (Celery's own tracing), its return value or its exception."""
+    return task.apply(args=args).get()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failed_delivery_schedules_the_retry_with_its_delay(settings, enqueued):
-    settings.EMAIL_BACKEND = "notifications.tests.test_services.FailingBackend"
+def test_a_failed_delivery_is_published_again_for_when_its_retry_is_due(settings, published):
+    settings.EMAIL_BACKEND = FAILING_SMTP
+    now = timezone.now().replace(microsecond=0)
+    email = OutgoingEmailFactory(next_attempt_at=now)
+
+    with time_machine.travel(now, tick=False):
+        assert run(tasks.deliver_email, email.pk) == "retry"
+
+    assert published() == [
+        Published(
+            "notifications.tasks.deliver_email",
+            [email.pk],
+            now + timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS),
+        )
+    ]
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutgoingEmail.Status.QUEUED, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_failure_puts_the_next_attempt_twice_as_far_away(settings, published):
+    settings.EMAIL_BACKEND = FAILING_SMTP
+    settings.OUTBOX_MAX_ATTEMPTS = 5
+    now = timezone.now().replace(microsecond=0)
+    email = OutgoingEmailFactory(next_attempt_at=now)
+    delays = []
+
+    for _attempt in range(3):
+        with time_machine.travel(now, tick=False):
+            assert run(tasks.deliver_email, email.pk) == "retry"
+        [retry] = published()
+        delays.append(retry.eta - now)
+        now = retry.eta
+
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    assert delays == [timedelta(seconds=base), timedelta(seconds=2 * base), timedelta(seconds=4 * base)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_email_publishes_nothing(published):
     email = OutgoingEmailFactory()
 
-    assert tasks.deliver_email(email.pk) == "retry"
+    assert run(tasks.deliver_email, email.pk) == "sent"
 
-    assert enqueued == [(email.pk, settings.OUTBOX_RETRY_BASE_SECONDS)]
-
-
-def test_retry_outcome_from_the_service_is_queued_with_its_countdown(monkeypatch, enqueued):
-    monkeypatch.setattr(services, "deliver_email", lambda email_id: (services.DeliveryOutcome.RETRY, 120))
-
-    assert tasks.deliver_email(7) == "retry"
-
-    assert enqueued == [(7, 120)]
+    assert [message.to for message in mail.outbox] == [[email.to_email]]
+    assert published() == []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sent_delivery_schedules_nothing(enqueued):
-    email = OutgoingEmailFactory()
-
-    assert tasks.deliver_email(email.pk) == "sent"
-
-    assert len(mail.outbox) == 1
-    assert enqueued == []
-
-
-@pytest.mark.django_db(transaction=True)
-def test_final_failure_schedules_nothing(settings, enqueued):
-    settings.EMAIL_BACKEND = "notifications.tests.test_services.FailingBackend"
+def test_the_last_failure_marks_the_email_failed_and_publishes_nothing(settings, published):
+    settings.EMAIL_BACKEND = FAILING_SMTP
     settings.OUTBOX_MAX_ATTEMPTS = 1
     email = OutgoingEmailFactory()
 
-    assert tasks.deliver_email(email.pk) == "failed"
+    assert run(tasks.deliver_email, email.pk) == "failed"
 
-    assert enqueued == []
+    assert published() == []
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.FAILED
 
 
 @pytest.mark.django_db(transaction=True)
-def test_delivery_already_claimed_elsewhere_schedules_nothing(enqueued):
+def test_an_email_another_worker_claimed_is_neither_sent_nor_published(published):
     email = OutgoingEmailFactory(status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now())
 
-    assert tasks.deliver_email(email.pk) == "not-claimed"
+    assert run(tasks.deliver_email, email.pk) == "not-claimed"
 
     assert mail.outbox == []
-    assert enqueued == []
+    assert published() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_publishes_the_retry_of_the_row_that_failed_and_hands_back_the_rest_as_one_batch(
+    settings, published
+):
+    settings.EMAIL_BACKEND = FAILING_SMTP
+    now = timezone.now().replace(microsecond=0)
+    first, second, third = OutgoingEmailFactory.create_batch(3, next_attempt_at=now)
+
+    with time_machine.travel(now, tick=False):
+        assert run(tasks.deliver_emails, [first.pk, second.pk, third.pk]) == {"retry": 1}
+
+    assert published() == [
+        Published(
+            "notifications.tasks.deliver_email",
+            [first.pk],
+            now + timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS),
+        ),
+        Published("notifications.tasks.deliver_emails", [[second.pk, third.pk]], None),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_hands_a_lost_email_back_to_the_workers(settings, published):
+    lost = OutgoingEmailFactory(
+        next_attempt_at=timezone.now() - timedelta(seconds=settings.OUTBOX_QUEUED_STUCK_SECONDS + 1)
+    )
+    OutgoingEmailFactory()
+
+    assert run(tasks.requeue_stuck_emails) == 1
+
+    assert published() == [Published("notifications.tasks.deliver_emails", [[lost.pk]], None)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_purge_blanks_old_sent_emails_and_keeps_recent_ones(settings):
+    old = OutgoingEmailFactory(
+        sent=True, sent_at=timezone.now() - timedelta(days=settings.OUTBOX_RETENTION_DAYS + 1)
+    )
+    recent = OutgoingEmailFactory(sent=True)
+
+    assert run(tasks.purge_sent_email_bodies) == 1
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.body_text, old.body_html, old.body_purged_at is not None) == ("", "", True)
+    assert recent.body_text and recent.body_purged_at is None
 
 
 @pytest.mark.django_db
-def test_heartbeat_task_records_the_first_beat():
+def test_the_heartbeat_task_records_the_first_beat():
     moment = timezone.now().replace(microsecond=0)
 
     with time_machine.travel(moment, tick=False):
-        tasks.record_heartbeat()
+        run(tasks.record_heartbeat)
 
-    assert Heartbeat.objects.get(name=services.BEAT_HEARTBEAT).at == moment
+    assert Heartbeat.objects.get(name=BEAT_HEARTBEAT).at == moment
 
 
 @pytest.mark.django_db
-def test_heartbeat_task_moves_the_existing_beat_forward():
+def test_the_heartbeat_task_moves_the_existing_beat_forward():
     earlier = timezone.now().replace(microsecond=0) - timedelta(minutes=10)
-    HeartbeatFactory(name=services.BEAT_HEARTBEAT, at=earlier)
+    HeartbeatFactory(name=BEAT_HEARTBEAT, at=earlier)
 
     with time_machine.travel(earlier + timedelta(minutes=10), tick=False):
-        tasks.record_heartbeat()
+        run(tasks.record_heartbeat)
 
-    assert Heartbeat.objects.get(name=services.BEAT_HEARTBEAT).at == earlier + timedelta(minutes=10)
+    assert Heartbeat.objects.get(name=BEAT_HEARTBEAT).at == earlier + timedelta(minutes=10)
     assert Heartbeat.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_sweeper_task_returns_how_many_emails_it_requeued(settings, enqueued):
-    OutgoingEmailFactory(
-        next_attempt_at=timezone.now() - timedelta(seconds=settings.OUTBOX_QUEUED_STUCK_SECONDS + 1)
-    )
-
-    assert tasks.requeue_stuck_emails() == 1
-
-
-@pytest.mark.django_db
-def test_purge_task_returns_how_many_bodies_it_blanked(settings):
-    OutgoingEmailFactory(
-        sent=True, sent_at=timezone.now() - timedelta(days=settings.OUTBOX_RETENTION_DAYS + 1)
-    )
-
-    assert tasks.purge_sent_email_bodies() == 1
