@@ -21,13 +21,14 @@ $(TEST_STAMP): requirements/test.lock | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/test.lock
 	touch $@ $(RUN_STAMP)
 
-# Web, Celery worker and beat on embedded defaults (SQLite, filesystem broker) unless the env says otherwise.
+# Web, Celery worker, beat and the fake Stripe server (localstripe, README "Payments") on embedded defaults
+# (SQLite, filesystem broker) unless the env says otherwise.
 run: export DEBUG ?= true
 run: $(RUN_STAMP) messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops web, worker and beat)"
-	$(BIN)/honcho start -f Procfile -e /dev/null -p $${PORT:-8000}
+	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops web, worker, beat and localstripe)"
+	WEB_PORT=$${PORT:-8000} $(BIN)/honcho start -f Procfile -e /dev/null -p $${PORT:-8000}
 
 test: $(TEST_STAMP) system-packages check-services lint migrations-check pytest
 
@@ -37,12 +38,14 @@ system-packages:
 check-services:
 	@bash scripts/check_services.sh
 
-# Style, the app floors (import-linter, pyproject.toml) and the templates (djLint).
+# Style, the app floors (import-linter, pyproject.toml), the templates (djLint) and no module over
+# 500 lines outside migrations and tests (scripts/check_module_size.py).
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/djlint templates --lint
+	$(BIN)/python scripts/check_module_size.py
 
 fmt: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .

@@ -26,6 +26,9 @@ ROLE_GROUPS: dict[str, list[tuple[str, str]]] = {
         ("certification", "view_certificateevent"),
         ("certification", "issue_certificate"),
         ("certification", "manage_certificate"),
+        # Families' evaluations of practicum courses are part of a trainee's record.
+        ("classes", "view_evaluation"),
+        ("association", "view_dashboard"),
     ],
     COURSE_COORDINATORS_GROUP: [
         ("classes", "manage_any_course"),
@@ -36,6 +39,8 @@ ROLE_GROUPS: dict[str, list[tuple[str, str]]] = {
         ("classes", "view_attendance"),
         ("classes", "view_venue"),
         ("classes", "view_courseaction"),
+        ("classes", "view_evaluation"),
+        ("association", "view_dashboard"),
     ],
 }
 

@@ -11,4 +11,4 @@ class CertificationConfig(AppConfig):
     def ready(self) -> None:
         # Registers the Celery tasks in every process: services queue them by name (a services module never
         # imports its tasks module, which imports it: no cycle).
-        from certification import tasks  # noqa: F401
+        from certification import checks, tasks  # noqa: F401

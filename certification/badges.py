@@ -1,27 +1,17 @@
-"""A certificate in the shapes other systems read: an Open Badges 3.0 credential and LinkedIn's
-"Add to profile" link."""
+"""A certificate in the shapes other systems read: the criteria its Open Badges 3.0 credential states
+(certification.credentials.open_badge builds and signs the credential) and LinkedIn's "Add to profile"
+link."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from certification.emails import ISSUING_BODY, verification_url
-from certification.models import CERTIFICATE_TITLE, Certificate, CertificateStatus
-
-OB_CONTEXT = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+from certification.models import CERTIFICATE_TITLE, Certificate
 
 
 def criteria_narrative() -> str:
@@ -37,52 +27,6 @@ def criteria_narrative() -> str:
         "mark": settings.CERTIFICATION_PASS_MARK,
         "validity": settings.CERTIFICATION_VALIDITY_MONTHS,
     }
-
-
-def open_badge_credential(certificate: Certificate) -> dict:
-    """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned: there is no "proof"; the
-    verification page at `id` is the authority), in the certificate's language."""
-    url = verification_url(certificate)
-    status = certificate.status
-    with translation.override(certificate.language):
-        title = str(CERTIFICATE_TITLE)
-        credential_status = {
-            "id": f"{url}#status",
-            "type": "VerificationPageStatus",
-            "statusPurpose": "revocation",
-            "status": status.value,
-            "revoked": status == CertificateStatus.REVOKED,
-        }
-        if status == CertificateStatus.REVOKED:
-            credential_status["revokedAt"] = _iso(certificate.revoked_at)
-            credential_status["statement"] = certificate.public_statement
-        return {
-            "@context": OB_CONTEXT,
-            "id": url,
-            "type": ["VerifiableCredential", "OpenBadgeCredential"],
-            "name": title,
-            "description": _("Unsigned export (no proof): check this credential's current status at %(url)s.")
-            % {"url": url},
-            "issuer": {"id": settings.SITE_URL + "/", "type": ["Profile"], "name": ISSUING_BODY},
-            "validFrom": _iso(certificate.issued_at),
-            "validUntil": _iso(certificate.valid_until),
-            "credentialSubject": {
-                "type": ["AchievementSubject"],
-                "name": certificate.name_on_certificate,
-                "achievement": {
-                    "id": settings.SITE_URL + reverse("certification:training_list") + "#certification",
-                    "type": ["Achievement"],
-                    "achievementType": "Certificate",
-                    "name": title,
-                    "description": _(
-                        "Qualified to teach infant massage courses to parents and caregivers "
-                        "with their babies."
-                    ),
-                    "criteria": {"narrative": criteria_narrative()},
-                },
-            },
-            "credentialStatus": credential_status,
-        }
 
 
 def linkedin_add_url(certificate: Certificate) -> str:

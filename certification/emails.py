@@ -6,12 +6,14 @@ renewal moves valid_until, so the next renewal-due and expired emails get new ke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.urls import reverse
 
 from certification.models import Certificate, Enrollment
 from notifications.models import OutgoingEmail
-from notifications.services import Attachment, queue_email
+from notifications.services import StoredAttachment, queue_email
 
 ISSUING_BODY = "Nurturing Touch — Infant Massage Association"
 
@@ -75,17 +77,17 @@ def certificate_issued_key(certificate: Certificate, version: int) -> str:
 
 
 def queue_certificate_issued(
-    certificate: Certificate, *, version: int, occasion: str, pdf: bytes
+    certificate: Certificate, *, version: int, occasion: str, attachments: Sequence[StoredAttachment]
 ) -> OutgoingEmail:
-    """The certificate with its PDF: first issue, renewal, name correction or a re-send (`occasion`)."""
+    """The certificate with its PDF (written to storage already, before the caller's transaction:
+    notifications.services.stored_attachments): first issue, renewal, name correction or a re-send
+    (`occasion`)."""
     return _queue_to_holder(
         certificate,
         "certificate_issued",
         certificate_issued_key(certificate, version),
         context={"occasion": occasion},
-        attachments=[
-            Attachment(filename=f"{certificate.number}.pdf", content=pdf, content_type="application/pdf")
-        ],
+        attachments=list(attachments),
     )
 
 

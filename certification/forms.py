@@ -61,6 +61,53 @@ class CertificateLookupForm(forms.Form):
     )
 
 
+# A baked badge of ours is well under 100 KB; a credential, a few KB.
+MAX_BADGE_IMAGE_BYTES = 1024 * 1024
+MAX_CREDENTIAL_CHARACTERS = 64 * 1024
+
+
+class CredentialCheckForm(forms.Form):
+    """/certificates/check/: a pasted credential or an uploaded badge image, exactly one of the two."""
+
+    credential = forms.CharField(
+        label=_("Paste a credential"),
+        required=False,
+        strip=True,
+        help_text=_("The contents of a credential.jwt or credential.json file (a long line of text)."),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    image = forms.FileField(
+        label=_("Or upload a badge image"),
+        required=False,
+        help_text=_("A badge image (PNG) with the credential inside, up to 1 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+    )
+
+    def clean_credential(self) -> str:
+        text = self.cleaned_data["credential"]
+        if len(text) > MAX_CREDENTIAL_CHARACTERS:
+            raise forms.ValidationError(
+                _("This is far longer than any credential; paste only the contents of the credential file.")
+            )
+        return text
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image and image.size > MAX_BADGE_IMAGE_BYTES:
+            raise forms.ValidationError(_("This file is larger than 1 MB; a badge image is much smaller."))
+        return image
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("credential") and data.get("image"):
+            raise forms.ValidationError(_("Paste a credential or upload an image, not both."))
+        if not data.get("credential") and not data.get("image"):
+            self.add_error("credential", _("Paste a credential, or upload a badge image below."))
+        return data
+
+
 # The lifecycle forms are admin pages: admin's own field classes size them.
 ADMIN_TEXTAREA = {"rows": 3, "class": "vLargeTextField"}
 

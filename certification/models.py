@@ -175,6 +175,30 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
         return self.valid_at(timezone.now())
 
 
+class CredentialStatusList(models.Model):
+    """One Bitstring Status List (purpose: revocation), published signed at /credentials/status/<number>.
+
+    Each certificate holds a random, unique position in one list; its bit is set while the certificate is
+    revoked. The published list is computed from the certificates at request time, so a revocation or a
+    reinstatement shows at once.
+    """
+
+    number = models.PositiveIntegerField(_("number"), primary_key=True)
+    size = models.PositiveIntegerField(_("entries"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credential status list")
+        verbose_name_plural = _("credential status lists")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gte=131072), name="status_list_large_enough"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.size})"
+
+
 class Certificate(models.Model):
     """A Certified Infant Massage Instructor credential. Its status is computed, never stored."""
 
@@ -210,6 +234,17 @@ class Certificate(models.Model):
     email_version = models.PositiveIntegerField(_("certificate email requested"), default=1)
     emailed_version = models.PositiveIntegerField(_("certificate email queued"), default=0)
     email_requested_at = models.DateTimeField(_("certificate email requested at"), null=True, blank=True)
+    # Its entry in a revocation status list (certification.credentials.status_list): a random position,
+    # unique in its list, given when the certificate is issued (or its first credential is signed).
+    status_list = models.ForeignKey(
+        CredentialStatusList,
+        verbose_name=_("status list"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    status_index = models.PositiveIntegerField(_("status list index"), null=True, blank=True)
 
     objects = CertificateQuerySet.as_manager()
 
@@ -240,6 +275,14 @@ class Certificate(models.Model):
                 condition=Q(revoked_at__isnull=True) | (~Q(revocation_reason="") & ~Q(public_statement="")),
                 name="certificate_revocation_explained",
             ),
+            models.UniqueConstraint(
+                fields=["status_list", "status_index"], name="certificate_status_entry_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status_list__isnull=True, status_index__isnull=True)
+                | Q(status_list__isnull=False, status_index__isnull=False),
+                name="certificate_status_entry_whole",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -262,6 +305,34 @@ class Certificate(models.Model):
     @property
     def status(self) -> CertificateStatus:
         return self.status_at(timezone.now())
+
+
+class IssuedCredential(models.Model):
+    """A signed OpenBadgeCredential (VC-JWT) of one printed revision of a certificate.
+
+    Issuing, renewing and correcting the name each sign a new one (same `id`, the verification URL); the
+    older ones stay, so the verifier can say that a pasted credential was superseded. Written by
+    certification.services.credentials only.
+    """
+
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.CASCADE, related_name="credentials"
+    )
+    revision = models.PositiveIntegerField(_("printed revision"))
+    issued_at = models.DateTimeField(_("signed"))
+    kid = models.CharField(_("signing key"), max_length=64)
+    jwt = models.TextField(_("signed token (VC-JWT)"))
+
+    class Meta:
+        verbose_name = _("signed credential")
+        verbose_name_plural = _("signed credentials")
+        ordering = ["-revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "revision"], name="credential_once_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number} r{self.revision}"
 
 
 class CertificateNumberSequence(models.Model):

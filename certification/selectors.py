@@ -1,21 +1,32 @@
-"""Reads for certification: eligibility, practicum counted from attendance, certificate status."""
+"""Reads for certification: eligibility, a trainee's progress (practicum families are counted in
+certification.practicum), certificate status."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from certification.models import Certificate, CertificateEvent, Enrollment, TrainingCourse, TrainingModule
-from classes.models import Attendance, Booking, Course, Session
+
+# The practicum's counting rule lives in its own module; pages, admin and privacy read it from here.
+from certification.practicum import (  # noqa: F401
+    FamilyTally,
+    PracticumCourse,
+    practicum_courses,
+    practicum_families_count,
+    practicum_families_counts,
+    practicum_tallies,
+)
+from classes.models import Course
 
 # Applications waiting for a decision hold a place, as offered waitlist places do for courses; a certified
 # enrollment was an accepted one.
@@ -43,114 +54,6 @@ def enrolled_training_ids(user: User) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(Enrollment.objects.filter(trainee=user).values_list("training_id", flat=True))
-
-
-def _practicum_window_courses(enrollments: Sequence[Enrollment]) -> list[list[Course]]:
-    """For each enrollment, in order: the trainee's practicum courses whose first scheduled session falls
-    between the end of the training and the enrollment's deadline, first to start first, with `first_at`
-    and `session_count` (scheduled sessions); none without a deadline.
-
-    One query for any number of enrollments (none when no enrollment has a deadline). The window is
-    compared here rather than in SQL because each enrollment has its own; the first session's day is the
-    one in the current time zone, as a `__date` lookup would take it.
-    """
-    dated = [enrollment for enrollment in enrollments if enrollment.deadline is not None]
-    courses: list[Course] = []
-    if dated:
-        courses = list(
-            Course.objects.filter(
-                instructor_id__in={enrollment.trainee_id for enrollment in dated}, is_practicum=True
-            )
-            .annotate(
-                first_at=Min("sessions__starts_at", filter=Q(sessions__status=Session.Status.SCHEDULED)),
-                session_count=Count(
-                    "sessions", filter=Q(sessions__status=Session.Status.SCHEDULED), distinct=True
-                ),
-            )
-            .filter(first_at__isnull=False)
-            .order_by("first_at", "pk")
-        )
-    return [
-        [
-            course
-            for course in courses
-            if course.instructor_id == enrollment.trainee_id
-            and enrollment.training.ends_on <= timezone.localdate(course.first_at) <= enrollment.deadline
-        ]
-        if enrollment.deadline is not None
-        else []
-        for enrollment in enrollments
-    ]
-
-
-def _families_by_course(
-    enrollments: Sequence[Enrollment], windows: Sequence[list[Course]]
-) -> list[dict[int, int]]:
-    """For each enrollment, in order: how many families each of its window's practicum courses (first to
-    start first, as _practicum_window_courses gives them) counts for. One query for any number of
-    enrollments, none when no window has a course.
-
-    A family is a parent: two babies of one parent, or one parent on two courses, count once, for the
-    first course they completed. The trainee's own bookings never count (book_course refuses them now;
-    this keeps older ones out). A family that deleted its account has no parent any more and nobody can
-    tell whose booking it was, so each of its completed bookings counts as one family, as it did before.
-    """
-    session_counts = {course.pk: course.session_count for courses in windows for course in courses}
-    completed: dict[int, list[int | None]] = {course_id: [] for course_id in session_counts}
-    if session_counts:
-        bookings = (
-            Booking.objects.filter(course_id__in=session_counts, status=Booking.Status.CONFIRMED)
-            .annotate(
-                present=Count(
-                    "attendances",
-                    filter=Q(attendances__status=Attendance.Status.PRESENT)
-                    & Q(attendances__session__status=Session.Status.SCHEDULED),
-                )
-            )
-            .order_by("pk")
-            .values_list("course_id", "parent_id", "present")
-        )
-        minimum = settings.CERTIFICATION_MIN_ATTENDANCE_PERCENT
-        for course_id, parent_id, present in bookings:
-            if session_counts[course_id] and present * 100 >= minimum * session_counts[course_id]:
-                completed[course_id].append(parent_id)
-    families_by_enrollment = []
-    for enrollment, courses in zip(enrollments, windows, strict=True):
-        counted: set[int | None] = set()
-        families = {course.pk: 0 for course in courses}
-        for course in courses:
-            for parent_id in completed[course.pk]:
-                if parent_id == enrollment.trainee_id:
-                    continue
-                if parent_id is None or parent_id not in counted:
-                    families[course.pk] += 1
-                    counted.add(parent_id)
-        families_by_enrollment.append(families)
-    return families_by_enrollment
-
-
-def practicum_families_counts(enrollments: Iterable[Enrollment]) -> dict[int, int]:
-    """practicum_families_count of each enrollment, by enrollment id, in two queries for any number of
-    enrollments (a page of them in admin). Each enrollment's training must be loaded (select_related),
-    or reading it costs a query of its own."""
-    enrollments = list(enrollments)
-    windows = _practicum_window_courses(enrollments)
-    return {
-        enrollment.pk: sum(families.values())
-        for enrollment, families in zip(enrollments, _families_by_course(enrollments, windows), strict=True)
-    }
-
-
-def practicum_families_count(enrollment: Enrollment) -> int:
-    """Families who attended enough of a practicum course the trainee taught.
-
-    A family counts when it attended at least CERTIFICATION_MIN_ATTENDANCE_PERCENT of the scheduled
-    sessions of a practicum course whose first session falls between the end of the training and the
-    enrollment's deadline. Each parent counts once however many babies or courses, and never the trainee
-    themselves. Families of parents who deleted their account still count. Two queries; for many
-    enrollments, practicum_families_counts counts them all in two.
-    """
-    return practicum_families_counts([enrollment])[enrollment.pk]
 
 
 def missing_requirements(enrollment: Enrollment, *, families: int | None = None) -> list[str]:
@@ -277,6 +180,7 @@ class Progress:
     families: int = 0
     days_left: int | None = None
     certificate: Certificate | None = None
+    tally: FamilyTally = field(default_factory=FamilyTally)
 
     @property
     def days_overdue(self) -> int:
@@ -291,7 +195,23 @@ class Progress:
         return self.enrollment.status in (Enrollment.Status.APPLIED, Enrollment.Status.ACCEPTED)
 
 
-def _requirements(enrollment: Enrollment, families: int) -> list[Requirement]:
+def practicum_state(tally: FamilyTally) -> str:
+    """The practicum families in words: those counted and, when evaluations are needed, why others are not."""
+    required = settings.CERTIFICATION_PRACTICUM_FAMILIES
+    state = _("%(count)s of %(required)s families completed.") % {
+        "count": tally.counted,
+        "required": required,
+    }
+    if settings.CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION:
+        state += " " + _(
+            "%(attended)s attended enough sessions, %(evaluations)s evaluations received: a family counts "
+            "once it has sent its evaluation."
+        ) % {"attended": tally.completed, "evaluations": tally.evaluated}
+    return state
+
+
+def _requirements(enrollment: Enrollment, tally: FamilyTally) -> list[Requirement]:
+    families = tally.counted
     required = settings.CERTIFICATION_PRACTICUM_FAMILIES
     pass_mark = settings.CERTIFICATION_PASS_MARK
     score = enrollment.exam_score
@@ -322,7 +242,7 @@ def _requirements(enrollment: Enrollment, families: int) -> list[Requirement]:
             "practicum",
             _("Practicum families"),
             families >= required,
-            _("%(count)s of %(required)s families completed.") % {"count": families, "required": required},
+            practicum_state(tally),
         ),
         Requirement("exam", _("Written exam"), score is not None and score >= pass_mark, exam_state),
         Requirement(
@@ -358,6 +278,18 @@ def _next_steps(progress: Progress, *, today: date) -> list[str]:
                 _("Your trainer has not recorded your attendance yet; ask them if this is a mistake.")
             )
     missing_families = settings.CERTIFICATION_PRACTICUM_FAMILIES - progress.families
+    waiting = progress.tally.completed - progress.tally.evaluated
+    if missing_families > 0 and waiting > 0 and settings.CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION:
+        steps.append(
+            ngettext(
+                "%(count)s family who completed your practicum course has not sent its evaluation yet: it "
+                "was emailed a link after the last session, and counts once it answers.",
+                "%(count)s families who completed your practicum course have not sent their evaluation yet: "
+                "they were emailed a link after the last session, and count once they answer.",
+                waiting,
+            )
+            % {"count": waiting}
+        )
     if missing_families > 0:
         deadline = _date(enrollment.deadline) if enrollment.deadline else "—"
         steps.append(
@@ -398,14 +330,15 @@ def trainee_progress(user: User, *, today: date | None = None) -> list[Progress]
     )
     progresses = []
     for enrollment in enrollments:
-        families = practicum_families_count(enrollment)
+        tally = practicum_tallies([enrollment])[enrollment.pk]
         progress = Progress(
             enrollment=enrollment,
-            families=families,
+            families=tally.counted,
+            tally=tally,
             days_left=(enrollment.deadline - today).days if enrollment.deadline else None,
             certificate=getattr(enrollment, "certificate", None),
         )
-        progress.requirements = _requirements(enrollment, families)
+        progress.requirements = _requirements(enrollment, tally)
         progress.next_steps = _next_steps(progress, today=today)
         progresses.append(progress)
     return sorted(progresses, key=lambda progress: not progress.is_open)
@@ -435,23 +368,3 @@ def certificate_history(certificate: Certificate) -> list[HistoryLine]:
             note = event.details.get("public_statement", "")
         lines.append(HistoryLine(at=event.at, label=event.get_kind_display(), note=note))
     return lines
-
-
-@dataclass(frozen=True)
-class PracticumCourse:
-    """A practicum course that counts toward an enrollment, with the families it counts for."""
-
-    course: Course
-    families: int
-
-
-def practicum_courses(enrollment: Enrollment) -> list[PracticumCourse]:
-    """The practicum courses inside the enrollment's window, first session first, each with the families
-    counted by the rule of practicum_families_count (their sum is that count: a family that completed
-    two courses counts for the first). Two queries when the enrollment's training is loaded; none
-    without a deadline."""
-    [courses] = _practicum_window_courses([enrollment])
-    if not courses:
-        return []
-    [families] = _families_by_course([enrollment], [courses])
-    return [PracticumCourse(course=course, families=families[course.pk]) for course in courses]

@@ -1,4 +1,4 @@
-"""Courses, sessions, babies and bookings in admin.
+"""Courses, sessions, babies, bookings and families' evaluations in admin.
 
 Every write goes through the services, as it does on the site: a course's details are saved by
 update_course (under the course lock, capacity never below the places taken, freed places offered at once),
@@ -28,6 +28,7 @@ from classes.models import (
     BookingNotice,
     Course,
     CourseAction,
+    Evaluation,
     Session,
     Venue,
 )
@@ -296,3 +297,41 @@ class CourseActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("course", "actor")
     fields = ("at", "kind", "course", "actor", "details")
     readonly_fields = fields
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every family's evaluation, as the family sent it: staff holding classes.view_evaluation read them
+    all, with the booking they belong to; nobody edits or deletes one (instructors see aggregates only)."""
+
+    list_display = (
+        "submitted_at",
+        "course",
+        "teaching_rating",
+        "confidence_rating",
+        "group_rating",
+        "recommend_rating",
+        "home_practice",
+        "language",
+    )
+    list_filter = ("home_practice", "language", "booking__course__is_practicum")
+    search_fields = ("booking__course__title", "booking__course__instructor__email", "gained", "to_improve")
+    date_hierarchy = "submitted_at"
+    list_select_related = ("booking__course",)
+    fields = (
+        "booking",
+        "submitted_at",
+        "language",
+        "teaching_rating",
+        "confidence_rating",
+        "group_rating",
+        "recommend_rating",
+        "home_practice",
+        "gained",
+        "to_improve",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("course"), ordering="booking__course__title")
+    def course(self, evaluation: Evaluation) -> str:
+        return evaluation.booking.course.title

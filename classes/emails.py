@@ -129,23 +129,29 @@ def render_booking_waitlisted(*, booking: int, position: int) -> EmailContent:
     return EmailContent(context={**_family_context(_booking_for_email(booking)), "position": position})
 
 
-def queue_booking_cancelled(booking: Booking) -> None:
-    """The cancellation, rendered by the delivery worker; whether the place was paid is taken now, since
-    it decides what the email says about a refund."""
+def queue_booking_cancelled(booking: Booking, *, refund_online: bool = False) -> None:
+    """The cancellation, rendered by the delivery worker; whether the place was paid, and whether a card
+    payment goes back automatically, are taken now, since they decide what the email says of a refund."""
     _defer_to_parent(
         booking,
         "booking_cancelled",
         f"booking-cancelled:{booking.pk}",
         render_booking_cancelled,
         paid=booking.is_paid,
+        refund_online=refund_online,
     )
 
 
-def render_booking_cancelled(*, booking: int, paid: bool) -> EmailContent:
+def render_booking_cancelled(*, booking: int, paid: bool, refund_online: bool = False) -> EmailContent:
     cancelled = _booking_for_email(booking)
     # The booking as it stood when it was cancelled (never saved).
     cancelled.is_paid = paid
-    return EmailContent(context=_family_context(cancelled))
+    return EmailContent(context={**_family_context(cancelled), "refund_online": refund_online})
+
+
+def queue_payment_hold_expired(booking: Booking) -> None:
+    """The place held for payment was released: nothing was charged, and the family may book again."""
+    _queue_to_parent(booking, "payment_hold_expired", f"payment-hold-expired:{booking.pk}")
 
 
 def offer_version(booking: Booking) -> str:
@@ -299,17 +305,24 @@ def queue_session_cancelled(booking: Booking, session: Session) -> None:
     )
 
 
-def queue_course_cancelled(booking: Booking, *, previous_status: str, cancelled_by=None) -> None:
+def queue_course_cancelled(
+    booking: Booking, *, previous_status: str, cancelled_by=None, refund_online: bool = False
+) -> None:
     """Tell a family the course is cancelled; ``previous_status`` says whether they had a place, an offer
     or a waitlist place, which changes what happens next. Families with a place get the calendar update.
     ``cancelled_by`` is the association's coordinator when it was not the instructor who cancelled: the
     email then says so, rather than putting the words in the instructor's mouth."""
-    had_place = previous_status == Booking.Status.CONFIRMED
+    had_place = previous_status in (Booking.Status.CONFIRMED, Booking.Status.PENDING_PAYMENT)
     _queue_to_parent(
         booking,
         "course_cancelled",
         f"course-cancelled:{booking.pk}",
-        context={"had_place": had_place, "was_waiting": not had_place, "cancelled_by": cancelled_by},
+        context={
+            "had_place": had_place,
+            "was_waiting": not had_place,
+            "cancelled_by": cancelled_by,
+            "refund_online": refund_online,
+        },
         attachments=[_updated_calendar(booking)] if had_place else [],
     )
 

@@ -1,4 +1,5 @@
-"""Forms for the parent's pages: the catalog filters, a baby's profile and the booking choice."""
+"""Forms for the parent's pages: the catalog filters, a baby's profile, the booking choice and the
+evaluation of a course."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from classes.models import TEACHING_LANGUAGES, Course
+from classes.models import EVALUATION_TEXT_MAX_LENGTH, RATING_FIELDS, TEACHING_LANGUAGES, Course, Evaluation
 
 DATE_FORMAT_MESSAGE = _("Enter a date like 2026-05-31.")
 
@@ -192,3 +193,47 @@ class BookingForm(forms.Form):
     # What the button said when the page was drawn ("book" or "waitlist"), so that a course that filled up
     # meanwhile can be explained.
     expected = forms.CharField(required=False, max_length=10, widget=forms.HiddenInput)
+
+
+def _rating_field(label) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[(score, str(score)) for score in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "rating-scale"}),
+        help_text=_("From 1 (not at all) to 5 (very much)."),
+        error_messages={"required": _("Choose a number from 1 to 5.")},
+    )
+
+
+class EvaluationForm(forms.Form):
+    """A family's evaluation of a course: four numbers, how often they massage at home, two optional
+    comments. Nothing in it asks for a name."""
+
+    teaching_rating = _rating_field(_("Did the instructor show the strokes clearly?"))
+    confidence_rating = _rating_field(_("Do you feel confident massaging your baby now?"))
+    group_rating = _rating_field(_("Did the group and the place (or the online setting) suit you?"))
+    recommend_rating = _rating_field(_("Would you recommend the course to another family?"))
+    home_practice = forms.ChoiceField(
+        label=_("How often do you massage your baby at home?"),
+        choices=Evaluation.HomePractice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how often you massage at home.")},
+    )
+    gained = forms.CharField(
+        label=_("What did you and your baby get from the course?"),
+        required=False,
+        max_length=EVALUATION_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional. Your instructor reads it without your name."),
+    )
+    to_improve = forms.CharField(
+        label=_("What could be better?"),
+        required=False,
+        max_length=EVALUATION_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional. Your instructor reads it without your name."),
+    )
+
+    def ratings(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name in RATING_FIELDS}

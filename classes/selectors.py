@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -16,6 +18,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -44,6 +47,22 @@ def manages_any_course(user) -> bool:
     """Whether this person may act on courses they do not teach: the explicit permission (the Course
     coordinators group), never is_staff, which only opens Django admin."""
     return user.is_authenticated and user.is_active and user.has_perm(MANAGE_ANY_COURSE)
+
+
+def manages_any_course_condition(user_ref) -> Q:
+    """manages_any_course as a condition on the user `user_ref` points at (an OuterRef to the user's pk),
+    for a query that asks it beside other things: active, and a superuser or holding the permission
+    directly or through a group, as ModelBackend.has_perm decides."""
+    app_label, codename = MANAGE_ANY_COURSE.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    user_model = get_user_model()
+    through_groups = user_model.groups.through.objects.filter(
+        **{user_model.groups.field.m2m_field_name(): user_ref}, group__permissions__in=permission
+    )
+    direct = user_model.user_permissions.through.objects.filter(
+        **{user_model.user_permissions.field.m2m_field_name(): user_ref}, permission__in=permission
+    )
+    return Q(is_active=True) & (Q(is_superuser=True) | Exists(through_groups) | Exists(direct))
 
 
 def may_manage_course(user, course: Course) -> bool:
@@ -334,9 +353,21 @@ def catalog_course_ids(
     return courses.values_list("pk", flat=True)
 
 
+CATALOG_LANGUAGES_KEY = "classes:catalog-languages"
+
+
 def catalog_languages() -> list[str]:
-    """Language codes that published courses are taught in, for the catalog's language filter."""
-    return list(Course.objects.published().order_by("language").values_list("language", flat=True).distinct())
+    """Language codes that published courses are taught in, for the catalog's language filter; kept in
+    the shared cache under the catalog version (publishing or cancelling a course bumps it), since every
+    catalog request, even one served from the cache, checks its filters against them first."""
+    version, languages = cached_for_catalog_version(CATALOG_LANGUAGES_KEY)
+    if languages is None:
+        languages = list(
+            Course.objects.published().order_by("language").values_list("language", flat=True).distinct()
+        )
+        if version is not None:
+            cache_for_catalog_version(CATALOG_LANGUAGES_KEY, languages, version=version, seconds=3600)
+    return languages
 
 
 def waitlist_ahead_subquery():
@@ -417,7 +448,12 @@ def bookings_of_parent(parent, *, now: datetime | None = None) -> ParentBookings
     bookings = (
         with_waitlist_position(Booking.objects.filter(parent=parent))
         .select_related(
-            "baby", "course", "course__venue", "course__instructor", "course__instructor__instructor_profile"
+            "baby",
+            "payment",
+            "course",
+            "course__venue",
+            "course__instructor",
+            "course__instructor__instructor_profile",
         )
         .prefetch_related(Prefetch("course__sessions", queryset=Session.objects.order_by("starts_at")))
         .order_by("created_at", "pk")
@@ -427,7 +463,7 @@ def bookings_of_parent(parent, *, now: datetime | None = None) -> ParentBookings
         course = booking.course
         if booking.status == Booking.Status.CANCELLED or course_is_over(course, now=now):
             grouped.past.append(booking)
-        elif booking.status == Booking.Status.CONFIRMED:
+        elif booking.status in (Booking.Status.CONFIRMED, Booking.Status.PENDING_PAYMENT):
             grouped.upcoming.append(booking)
         else:
             grouped.waiting.append(booking)

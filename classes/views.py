@@ -21,9 +21,10 @@ from accounts.selectors import has_verified_email
 from classes import services
 from classes.calendar import course_calendar
 from classes.emails import offer_token, offer_version, read_offer_token
+from classes.evaluations import evaluations_of_parent
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
-from classes.page_cache import VISITOR_PAGE_SECONDS, VisitorPage, catalog_page_url, requested_page_number
+from classes.page_cache import VISITOR_PAGE_SECONDS, SharedPage, catalog_page_url, requested_page_number
 from classes.rules import booking_panel, may_cancel_online, next_change
 from classes.selectors import (
     bookings_of_parent,
@@ -87,7 +88,7 @@ def catalog(request):
     form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
     form.is_valid()
     page_number = requested_page_number(request.GET.get("page"))
-    page_cache = VisitorPage(request, catalog_page_url(form, page_number))
+    page_cache = SharedPage(request, catalog_page_url(form, page_number))
     if cached := page_cache.cached():
         return cached
     # Read before the courses, as the visitor's page does, so no card is kept under a newer version than
@@ -118,19 +119,26 @@ def catalog(request):
 def course_detail(request, pk: int, slug: str):
     # Kept under the course's path alone (pk as a number, so "/classes/007-…" is not a page of its own):
     # a query string never makes another page, and a wrong slug redirects before anything is kept, so
-    # only a course's own slug ever has an entry.
-    page_cache = VisitorPage(request, reverse("classes:course_detail", kwargs={"pk": pk, "slug": slug}))
-    if cached := page_cache.cached():
+    # only a course's own slug ever has an entry. The course is kept beside the page, so a signed-in
+    # parent's booking panel is rendered from it without reading it again.
+    page_cache = SharedPage(request, reverse("classes:course_detail", kwargs={"pk": pk, "slug": slug}))
+    now = timezone.now()
+
+    def personal(course: Course) -> dict:
+        return {"course": course, **booking_panel(course, request.user, now=now).as_context()}
+
+    if cached := page_cache.cached(personal):
         return cached
     course = course_for_page(pk)
     if course is None:
         raise Http404
     if slug != course.slug:
         return redirect(course, permanent=True)
-    now = timezone.now()
     return page_cache.render(
         "classes/course_detail.html",
-        {"course": course, **booking_panel(course, request.user, now=now).as_context()},
+        {"course": course},
+        personal=personal,
+        payload=course,
         fresh_until=lambda: next_change(course, now=now),
     )
 
@@ -169,6 +177,13 @@ def book(request, pk: int):
         messages.error(request, str(error))
         return redirect(course)
     names = {"baby": baby.first_name, "course": course.title}
+    if booking.status == Booking.Status.PENDING_PAYMENT:
+        messages.info(
+            request,
+            _("We are holding a place for %(baby)s on “%(course)s” while you pay: it is yours once paid.")
+            % names,
+        )
+        return redirect("payments:pay", pk=booking.payment_id)
     if booking.status == Booking.Status.CONFIRMED:
         messages.success(
             request,
@@ -219,10 +234,13 @@ def offer_respond(request, token: str):
     if request.method == "POST" and is_open:
         accept = choice == "accept"
         try:
-            services.respond_to_offer(booking, accept=accept, offer_version=version)
+            booking = services.respond_to_offer(booking, accept=accept, offer_version=version)
         except BookingError as error:
             messages.error(request, str(error))
         else:
+            if booking.status == Booking.Status.PENDING_PAYMENT:
+                messages.info(request, _("The place is held for you while you pay: it is yours once paid."))
+                return redirect("payments:pay", pk=booking.payment_id)
             if accept:
                 messages.success(request, _("The place is yours. See you at the first session!"))
             else:
@@ -272,10 +290,13 @@ def _cards(bookings: list[Booking], *, now: datetime) -> list[BookingCard]:
 def my_bookings(request):
     now = timezone.now()
     grouped = bookings_of_parent(request.user, now=now)
+    evaluations = evaluations_of_parent(request.user, now=now)
     return render(
         request,
         "classes/booking_list.html",
         {
+            "evaluation_open": evaluations.open,
+            "evaluation_answered": evaluations.answered,
             "upcoming": _cards(grouped.upcoming, now=now),
             "waiting": _cards(grouped.waiting, now=now),
             "past": _cards(grouped.past, now=now),
@@ -284,12 +305,34 @@ def my_bookings(request):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def booking_cancel(request, pk: int):
-    """Cancel a place, leave the waitlist or decline an offer: whichever the booking is."""
+    """Cancel a place, leave the waitlist or decline an offer: whichever the booking is. The GET asks once
+    more, naming the baby and the course and saying whether the place goes to a family waiting; only the
+    POST (its button) changes anything."""
     booking = get_object_or_404(Booking.objects.select_related("baby", "course"), pk=pk, parent=request.user)
     status = booking.status
+    if request.method == "GET":
+        if status == Booking.Status.CANCELLED:
+            messages.info(request, _("This booking is already cancelled."))
+            return redirect("classes:my_bookings")
+        now = timezone.now()
+        frees_a_place = status in (Booking.Status.CONFIRMED, Booking.Status.OFFERED)
+        return render(
+            request,
+            "classes/booking_cancel.html",
+            {
+                "booking": booking,
+                "course": booking.course,
+                "can_cancel": may_cancel_online(booking, now=now),
+                "frees_a_place": frees_a_place,
+                "someone_waiting": frees_a_place
+                and booking.course.bookings.filter(status=Booking.Status.WAITLISTED).exists(),
+                "waitlist_open": frees_a_place
+                and services.offer_deadline(booking.course, now=now) is not None,
+            },
+        )
     try:
         services.cancel_booking(booking, by=request.user)
     except BookingError as error:
@@ -298,6 +341,8 @@ def booking_cancel(request, pk: int):
     names = {"baby": booking.baby.first_name if booking.baby_id else "", "course": booking.course.title}
     if status == Booking.Status.WAITLISTED:
         messages.success(request, _("%(baby)s has left the waitlist for “%(course)s”.") % names)
+    elif status == Booking.Status.PENDING_PAYMENT:
+        messages.success(request, _("You let the place on “%(course)s” go; nothing was charged.") % names)
     elif status == Booking.Status.OFFERED:
         messages.success(
             request, _("You declined the place on “%(course)s”; it goes to the next family.") % names

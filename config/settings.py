@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.credential_keys import read_signing_keys
 from config.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,10 +55,12 @@ INSTALLED_APPS = [
     # Our apps, lowest floor first (docs/architecture.md).
     "notifications",
     "accounts",
+    "payments",
     "classes",
     "certification",
     "instructors",
     "privacy",
+    "association",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserPreferencesMiddleware",
+    "config.navigation.NavigationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -95,7 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
-                "config.context_processors.navigation",
+                "config.navigation.navigation",
             ],
         },
     },
@@ -133,6 +137,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A signed-in request reads its session from Redis, and from the database only when Redis has lost it
+    # (sessions are still written to the database, so none is lost with the cache).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -343,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classes.tasks.queue_home_practice_guides",
         "schedule": timedelta(minutes=10),
     },
+    "course-evaluation-requests": {
+        "task": "classes.tasks.queue_evaluation_requests",
+        "schedule": timedelta(minutes=15),
+    },
     "instructor-booking-notices": {
         "task": "instructors.tasks.queue_booking_notices",
         "schedule": timedelta(minutes=1),
@@ -363,6 +374,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classes.tasks.erase_expired_baby_notes",
         "schedule": crontab(minute=41, hour=3),
     },
+    "payments-expire-holds": {"task": "classes.tasks.expire_payment_holds", "schedule": timedelta(minutes=1)},
+    "payments-reconcile": {"task": "payments.tasks.reconcile_payments", "schedule": timedelta(minutes=1)},
+    "payments-retry-refunds": {"task": "payments.tasks.send_due_refunds", "schedule": timedelta(minutes=1)},
     "outbox-purge-bodies": {
         "task": "notifications.tasks.purge_sent_email_bodies",
         "schedule": crontab(minute=17),
@@ -393,6 +407,59 @@ CERTIFICATION_PASS_MARK = env_int("CERTIFICATION_PASS_MARK", 80, minimum=0)
 CERTIFICATION_DEADLINE_MONTHS = env_int("CERTIFICATION_DEADLINE_MONTHS", 6, minimum=1)
 CERTIFICATION_VALIDITY_MONTHS = env_int("CERTIFICATION_VALIDITY_MONTHS", 12, minimum=1)
 CERTIFICATION_MIN_ATTENDANCE_PERCENT = env_int("CERTIFICATION_MIN_ATTENDANCE_PERCENT", 80, minimum=1)
+# A practicum family counts only once it has sent its evaluation (docs/domain.md, Certification).
+CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION = env_bool("CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION", True)
+# Families' evaluations (docs/domain.md, Evaluations): how long the emailed link works, how long after a
+# course's last session the sweep still asks (a beat that was down catches up, old courses are left alone),
+# and how many answers a course needs before its instructor sees anything: fewer would let one family's
+# answers be told apart, so never below 2.
+EVALUATION_LINK_DAYS = env_int("EVALUATION_LINK_DAYS", 60, minimum=1)
+EVALUATION_REQUEST_WITHIN_DAYS = env_int("EVALUATION_REQUEST_WITHIN_DAYS", 14, minimum=1)
+EVALUATION_MIN_ANSWERS = env_int("EVALUATION_MIN_ANSWERS", 3, minimum=2)
+
+# Signed credentials (certification/credentials/, README "Signed credentials"): Ed25519 keys as a JWK set,
+# inline or in a file, and the kid of the one that signs. Unset, a key is generated on first use into
+# CREDENTIAL_KEY_FILE under VAR_DIR (never committed); `manage.py check --deploy` warns about that in
+# production, where every replica must sign with the same published keys.
+CREDENTIAL_SIGNING_KEYS, CREDENTIAL_SIGNING_KID = read_signing_keys(
+    env_str("CREDENTIAL_SIGNING_KEYS"), env_str("CREDENTIAL_SIGNING_KID")
+)
+CREDENTIAL_KEY_FILE = VAR_DIR / "credential-keys.json"
+# Entries per Bitstring Status List: at least 131,072 so that a position reveals nothing (the spec's floor).
+CREDENTIAL_STATUS_LIST_SIZE = env_int("CREDENTIAL_STATUS_LIST_SIZE", 131072, minimum=131072)
+
+# Payments (payments/, README "Payments"): Stripe when STRIPE_SECRET_KEY is set; otherwise the fake Stripe
+# server (localstripe) that `make run` and the tests start, at STRIPE_API_BASE. PAYMENTS_ENABLED off: no
+# course takes money online (every course is paid at the course). The pay pages' CSP admits the origins of
+# STRIPE_JS_URL and STRIPE_API_BASE, and only while payments are on (payments.views).
+_stripe_secret_key = env_str("STRIPE_SECRET_KEY")
+PAYMENTS_ENABLED = env_bool("PAYMENTS_ENABLED", bool(_stripe_secret_key) or DEBUG)
+STRIPE_API_BASE = env_str(
+    "STRIPE_API_BASE", "https://api.stripe.com" if _stripe_secret_key else "http://127.0.0.1:8420"
+).rstrip("/")
+STRIPE_JS_URL = env_str(
+    "STRIPE_JS_URL",
+    "https://js.stripe.com/v3/" if _stripe_secret_key else f"{STRIPE_API_BASE}/js.stripe.com/v3/",
+)
+STRIPE_SECRET_KEY = _stripe_secret_key or "sk_test_localstripe"
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_localstripe")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "whsec_localstripe")
+if PAYMENTS_ENABLED and _stripe_secret_key and not STRIPE_PUBLISHABLE_KEY.startswith("pk_"):
+    raise ImproperlyConfigured("Set STRIPE_PUBLISHABLE_KEY (pk_…) beside STRIPE_SECRET_KEY.")
+if PAYMENTS_ENABLED and _stripe_secret_key and STRIPE_WEBHOOK_SECRET == "whsec_localstripe":
+    raise ImproperlyConfigured("Set STRIPE_WEBHOOK_SECRET: the endpoint secret Stripe shows for the webhook.")
+# Every page of the payment flow says "Test payments — no real money" unless the keys are live ones.
+PAYMENTS_TEST_MODE = not STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 15, minimum=1)
+# The association may require every new course to be paid online when booking.
+PAYMENTS_REQUIRE_ONLINE = env_bool("PAYMENTS_REQUIRE_ONLINE", False)
+# How long a place booked on a pay-online course is held while the family pays.
+PAYMENT_HOLD_MINUTES = env_int("PAYMENT_HOLD_MINUTES", 15, minimum=1)
+# A payment still pending this long after its last change is asked about at Stripe (a lost webhook).
+PAYMENT_RECONCILE_AFTER_SECONDS = env_int("PAYMENT_RECONCILE_AFTER_SECONDS", 180, minimum=1)
+REFUND_MAX_ATTEMPTS = env_int("REFUND_MAX_ATTEMPTS", 5, minimum=1)
+REFUND_RETRY_BASE_SECONDS = env_int("REFUND_RETRY_BASE_SECONDS", 60, minimum=1)
+REFUND_SENDING_STUCK_SECONDS = env_int("REFUND_SENDING_STUCK_SECONDS", 600, minimum=1)
 
 # Logging: everything to stdout, for the process manager or container runtime to collect.
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

@@ -33,3 +33,6 @@ OUTBOX_QUEUED_STUCK_SECONDS = 2
 OUTBOX_SENDING_STUCK_SECONDS = 3
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder
+# Pay-online courses work in tests; each test that talks to Stripe starts its own localstripe and points
+# STRIPE_API_BASE at it (payments/tests/conftest.py).
+PAYMENTS_ENABLED = True

@@ -17,10 +17,13 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("classes.urls")),
+    path("", include("payments.urls")),
     path("", include("instructors.urls")),
     path("", include("privacy.urls")),
     path("", include("certification.urls")),
     path("", include("notifications.urls")),
+    # The association dashboard is a page of Django admin, so it comes before admin's own patterns.
+    path("admin/dashboard/", include("association.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -21,7 +21,7 @@ from certification.selectors import (
 from classes.models import Attendance, Booking, Course, CourseAction, CourseMessage, Session, Venue
 from classes.selectors import (
     courses_managed_by,
-    manages_any_course,
+    manages_any_course_condition,
     waitlist_length_subquery,
     with_availability,
     with_waitlist_position,
@@ -132,13 +132,12 @@ def can_teach(user: User) -> bool:
     trainees in the practicum stage, anyone with a profile or courses already, and course coordinators
     (classes.manage_any_course). Being staff is not enough: is_staff only opens Django admin.
     One query: the navigation asks on every page."""
-    if manages_any_course(user):
-        return True
     me = OuterRef("pk")
     return (
         User.objects.filter(pk=user.pk)
         .filter(
-            Exists(Certificate.objects.filter(holder=me))
+            manages_any_course_condition(me)
+            | Exists(Certificate.objects.filter(holder=me))
             | Exists(InstructorProfile.objects.filter(user=me))
             | Exists(Course.objects.filter(instructor=me))
             | Exists(practicum_stage_enrollments().filter(trainee=me))
@@ -303,6 +302,8 @@ class Roster:
     waitlist: list[RosterRow]
     marks: dict[tuple[int, int], str]
     held: int = 0
+    # Places held while the family pays online (pay-online courses).
+    paying: list[RosterRow] = field(default_factory=list)
 
     def mark(self, booking: Booking, session: Session) -> str:
         return self.marks.get((booking.pk, session.pk), "")
@@ -324,13 +325,15 @@ def roster(course: Course, *, now: datetime | None = None) -> Roster:
     scheduled = [s for s in sessions if s.status == Session.Status.SCHEDULED]
     age_session = next((s for s in scheduled if s.ends_at > now), scheduled[-1] if scheduled else None)
     on = local_date(age_session.starts_at, course) if age_session else None
-    families, offered, waitlist = [], [], []
+    families, offered, waitlist, paying = [], [], [], []
     for booking in _roster_bookings(course):
         row = _row(booking, on)
         if booking.status == Booking.Status.CONFIRMED:
             families.append(row)
         elif booking.status == Booking.Status.OFFERED:
             offered.append(row)
+        elif booking.status == Booking.Status.PENDING_PAYMENT:
+            paying.append(row)
         else:
             waitlist.append(row)
     waitlist.sort(key=lambda row: row.booking.position_on_waitlist)
@@ -356,6 +359,7 @@ def roster(course: Course, *, now: datetime | None = None) -> Roster:
         waitlist=waitlist,
         marks=marks,
         held=sum(1 for s in scheduled if s.starts_at <= now),
+        paying=paying,
     )
 
 

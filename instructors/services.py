@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Iterable
+from datetime import date, datetime
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
@@ -21,10 +22,12 @@ from certification.selectors import has_active_certificate, practicum_enrollment
 from classes.models import Booking, BookingNotice, Course, Venue
 from classes.selectors import bump_catalog_version, may_manage_course
 from classes.services import (
+    MAX_WEEKS,
     CourseError,
     SessionPlan,
     create_course,
     create_venue,
+    edit_session_topics,
     mark_course_published,
     update_course,
 )
@@ -202,6 +205,63 @@ def edit_course(course: Course, *, actor: User, new_venue: dict | None = None, *
             except ValidationError as error:
                 raise _course_error(error) from None
         return update_course(course, actor=actor, **changes)
+
+
+@busy_as(CourseError)
+def repeat_course(course: Course, *, actor: User, first_date: date) -> Course:
+    """Run a course again: a new draft of the same instructor with the same title, description, place,
+    capacity, price, ages and week topics, its sessions weekly from `first_date` at the first session's
+    local time in the course's zone (so the same wall-clock time across daylight-saving changes).
+
+    A practicum course stays one only while its instructor has no active certificate. Raises
+    CourseError when the actor is not the course's instructor, the course has no sessions, or what
+    create_course refuses (a session in the past, overlapping another, a venue no longer theirs).
+    Queues nothing.
+    """
+    if actor.pk != course.instructor_id:
+        raise CourseError(_("Only the course's instructor can run it again."))
+    sessions = list(course.sessions.order_by("week_number"))
+    if not sessions:
+        raise CourseError(_("This course has no sessions to repeat."))
+    first = sessions[0]
+    plan = SessionPlan(
+        first_local=datetime.combine(first_date, first.starts_at.astimezone(course.zone).time()),
+        weeks=min(len(sessions), MAX_WEEKS),
+        duration_minutes=first.duration_minutes,
+    )
+    with transaction.atomic():
+        try:
+            repeated = create_course(
+                course.instructor,
+                plan=plan,
+                title=course.title,
+                description=course.description,
+                format=course.format,
+                venue=course.venue,
+                online_link=course.online_link,
+                time_zone=course.time_zone,
+                language=course.language,
+                capacity=course.capacity,
+                price=course.price,
+                currency=course.currency,
+                payment_notes=course.payment_notes,
+                payment_mode=course.payment_mode,
+                min_age_weeks=course.min_age_weeks,
+                max_age_weeks=course.max_age_weeks,
+                cancellation_cutoff_hours=course.cancellation_cutoff_hours,
+                is_practicum=course.is_practicum and not has_active_certificate(course.instructor),
+            )
+        except ValidationError as error:
+            raise _course_error(error) from None
+        # The instructor's own week topics come along; the curriculum's stay the curriculum's.
+        topics = {
+            new.pk: old.topic
+            for new, old in zip(repeated.sessions.order_by("week_number"), sessions, strict=False)
+            if old.topic and old.topic != new.week_topic
+        }
+        if topics:
+            edit_session_topics(repeated, actor=actor, topics=topics)
+    return repeated
 
 
 @busy_as(PublishingError)

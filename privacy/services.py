@@ -239,6 +239,7 @@ def _practicum(user: User) -> list[dict]:
                     "status": counted.course.status,
                     "first_session_at": counted.course.first_at.isoformat(),
                     "families_counted": counted.families,
+                    "evaluations_received": counted.tally.evaluated,
                 }
                 for counted in practicum_courses(enrollment)
             ],

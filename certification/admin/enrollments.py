@@ -13,9 +13,10 @@ from accounts.admin import person_column
 from certification.admin.common import ISSUE_CERTIFICATE, is_certification_admin
 from certification.models import Enrollment
 from certification.selectors import (
+    FamilyTally,
     missing_requirements,
-    practicum_families_count,
-    practicum_families_counts,
+    practicum_state,
+    practicum_tallies,
 )
 from certification.services import (
     CertificationError,
@@ -37,15 +38,21 @@ class EnrollmentChangeList(ChangeList):
         super().get_results(request)
         # Evaluating result_list fills its cache, so the rows the page renders are these very objects.
         enrollments = list(self.result_list)
-        counts = practicum_families_counts(enrollments)
+        tallies = practicum_tallies(enrollments)
         for enrollment in enrollments:
-            enrollment.families_counted = counts[enrollment.pk]
+            enrollment.practicum_tally = tallies[enrollment.pk]
+
+
+def tally_of(enrollment: Enrollment) -> FamilyTally:
+    """The families the list counted for the whole page, or (on a change page) a count of its own."""
+    tally = getattr(enrollment, "practicum_tally", None)
+    if tally is None:
+        tally = enrollment.practicum_tally = practicum_tallies([enrollment])[enrollment.pk]
+    return tally
 
 
 def families_of(enrollment: Enrollment) -> int:
-    """The count the list made for the whole page, or (on a change page) one of its own."""
-    counted = getattr(enrollment, "families_counted", None)
-    return practicum_families_count(enrollment) if counted is None else counted
+    return tally_of(enrollment).counted
 
 
 @admin.register(Enrollment)
@@ -60,6 +67,7 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
         "exam",
         "fee",
         "families",
+        "evaluations",
         "deadline",
     )
     list_filter = (("training", admin.RelatedOnlyFieldListFilter), "status", "training_attended", "fee_paid")
@@ -138,9 +146,16 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     def families(self, enrollment: Enrollment) -> str:
         return f"{families_of(enrollment)} / {settings.CERTIFICATION_PRACTICUM_FAMILIES}"
 
+    @admin.display(description=_("evaluations"))
+    def evaluations(self, enrollment: Enrollment) -> int:
+        """Evaluations received from the families who completed the practicum courses."""
+        return tally_of(enrollment).evaluated
+
     @admin.display(description=_("practicum families"))
-    def practicum_families(self, enrollment: Enrollment) -> int:
-        return families_of(enrollment)
+    def practicum_families(self, enrollment: Enrollment) -> str:
+        if enrollment.pk is None:
+            return "—"
+        return practicum_state(tally_of(enrollment))
 
     @admin.display(description=_("eligible"), boolean=True)
     def eligible(self, enrollment: Enrollment) -> bool:

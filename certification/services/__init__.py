@@ -16,6 +16,12 @@ from certification.services.certificates import (
     resend_certificate,
     revoke_certificate,
 )
+from certification.services.credentials import (
+    assign_status_entry,
+    current_credential,
+    issue_credential,
+    signed_status_list,
+)
 from certification.services.enrollments import (
     accept_enrollment,
     apply_for_training,
@@ -29,10 +35,13 @@ __all__ = [
     "CertificationError",
     "accept_enrollment",
     "apply_for_training",
+    "assign_status_entry",
     "correct_certificate_name",
+    "current_credential",
     "decline_enrollment",
     "enqueue_certificate_email",
     "issue_certificate",
+    "issue_credential",
     "next_certificate_number",
     "queue_certificate_email",
     "queue_expiry_notices",
@@ -42,4 +51,5 @@ __all__ = [
     "requeue_pending_certificate_emails",
     "resend_certificate",
     "revoke_certificate",
+    "signed_status_list",
 ]

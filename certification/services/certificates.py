@@ -6,6 +6,9 @@ where the printed certificate changes or the holder asked for it again, requests
 certificate-issued:<pk>:<version>, exactly once however often the task runs. A change that finds the row
 locked by others for longer than the database waits raises CertificationError asking to try again
 (config.locking.busy_as); the email task instead lets its OperationalError through, to be retried.
+Issuing, renewing and correcting the name also sign a new credential in the same transaction
+(certification.services.credentials); revoking and reinstating flip the certificate's status-list bit,
+which is read from the row itself.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from certification.models import (
 )
 from certification.pdf import render_certificate_pdf
 from certification.selectors import missing_requirements
+from certification.services.credentials import issue_credential
 from certification.services.errors import CertificationError
 from config.locking import busy_as
+from notifications.services import Attachment, stored_attachments
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +155,7 @@ def issue_certificate(
                 certificate, kind=CertificateEvent.Kind.ISSUED, actor=actor, details={}, at=issued_at
             )
             certificate.save(update_fields=["email_requested_at"])
+            issue_credential(certificate)
     except IntegrityError:
         raise CertificationError(_("A certificate was already issued for this enrollment.")) from None
     return certificate
@@ -166,12 +172,20 @@ def _pdf_bytes(certificate: Certificate) -> tuple[bytes, int]:
     return render_certificate_pdf(certificate), certificate.revision
 
 
-def _store_pdf(certificate: Certificate, pdf: bytes) -> None:
-    """Keep the rendered PDF on the certificate (same number and URL); the old file goes after commit."""
+def _write_pdf(certificate: Certificate, pdf: bytes, revision: int) -> str:
+    """Write a rendered PDF to the certificates' storage, before any transaction: the name it got."""
+    field = certificate.pdf.field
+    name = field.generate_filename(certificate, f"{certificate.number}-r{revision}.pdf")
+    return field.storage.save(name, ContentFile(pdf))
+
+
+def _keep_pdf(certificate: Certificate, name: str) -> None:
+    """Point the certificate at a PDF already written (same number and URL); the old file goes after
+    commit, so a rollback leaves the certificate with the file it had."""
     previous = certificate.pdf.name
-    certificate.pdf.save(f"{certificate.number}-r{certificate.revision}.pdf", ContentFile(pdf), save=False)
+    certificate.pdf.name = name
     certificate.pdf_revision = certificate.revision
-    if previous and previous != certificate.pdf.name:
+    if previous and previous != name:
         storage = certificate.pdf.storage
         transaction.on_commit(lambda: storage.delete(previous), robust=True)
 
@@ -194,28 +208,56 @@ def queue_certificate_email(certificate_id: int, *, version: int) -> EmailOutcom
     and the outbox key certificate-issued:<pk>:<version> is unique, so one email is queued per version.
     An older version than the latest request is skipped (the newer task sends the current PDF), and so
     is a certificate no longer valid. Records one EMAILED event.
+
+    The PDF and the email's copy of it are rendered and written before the transaction that locks the
+    certificate (no storage write, an HTTP PUT once S3 is configured, while others wait on the lock), and
+    deleted again when no committed row lists them. A certificate changed meanwhile (renewed, its name
+    corrected) is rendered and written again, outside the lock once more.
     """
-    certificate = Certificate.objects.select_related("holder").filter(pk=certificate_id).first()
-    if certificate is None:
-        return EmailOutcome.MISSING
-    if certificate.emailed_version >= version:
-        return EmailOutcome.ALREADY_QUEUED
-    # Rendering is CPU work: done before the lock, so a concurrent run waits for writes only.
-    pdf, pdf_revision = _pdf_bytes(certificate)
+    for _attempt in range(3):
+        certificate = Certificate.objects.select_related("holder").filter(pk=certificate_id).first()
+        if certificate is None:
+            return EmailOutcome.MISSING
+        if certificate.emailed_version >= version:
+            return EmailOutcome.ALREADY_QUEUED
+        pdf, pdf_revision = _pdf_bytes(certificate)
+        written = "" if certificate.pdf_is_current else _write_pdf(certificate, pdf, pdf_revision)
+        attachment = Attachment(
+            filename=f"{certificate.number}.pdf", content=pdf, content_type="application/pdf"
+        )
+        kept = False
+        try:
+            with stored_attachments([attachment]) as files:
+                outcome, kept = _queue_certificate_email(
+                    certificate, version=version, revision=pdf_revision, written=written, files=files
+                )
+        finally:
+            if written and not kept:
+                certificate.pdf.storage.delete(written)
+        if outcome is not None:
+            return outcome
+    raise CertificationError(_("The certificate kept changing while its email was prepared; try again."))
+
+
+def _queue_certificate_email(
+    certificate: Certificate, *, version: int, revision: int, written: str, files
+) -> tuple[EmailOutcome | None, bool]:
+    """The locked part of queue_certificate_email: (the outcome, None when the certificate changed since its
+    PDF was rendered; whether the written PDF is now the certificate's)."""
     with transaction.atomic():
         certificate = _locked(certificate)
         if certificate.emailed_version >= version:
-            return EmailOutcome.ALREADY_QUEUED
+            return EmailOutcome.ALREADY_QUEUED, False
         if version < certificate.email_version:
-            return EmailOutcome.SUPERSEDED
+            return EmailOutcome.SUPERSEDED, False
         if certificate.status != CertificateStatus.VALID:
             certificate.email_requested_at = None
             certificate.save(update_fields=["email_requested_at"])
-            return EmailOutcome.NOT_VALID
-        if pdf_revision != certificate.revision:
-            pdf = render_certificate_pdf(certificate)
-        if not certificate.pdf_is_current:
-            _store_pdf(certificate, pdf)
+            return EmailOutcome.NOT_VALID, False
+        if revision != certificate.revision:
+            return None, False
+        if written and not certificate.pdf_is_current:
+            _keep_pdf(certificate, written)
         # The event that asked for this email (issued, renewed, name corrected, re-send requested).
         asked_by = (
             certificate.events.filter(details__email_version=version)
@@ -224,7 +266,9 @@ def queue_certificate_email(certificate_id: int, *, version: int) -> EmailOutcom
             .first()
         )
         occasion = OCCASIONS.get(asked_by.kind, "issued") if asked_by else "issued"
-        outgoing = emails.queue_certificate_issued(certificate, version=version, occasion=occasion, pdf=pdf)
+        outgoing = emails.queue_certificate_issued(
+            certificate, version=version, occasion=occasion, attachments=files
+        )
         certificate.emailed_version = version
         certificate.email_requested_at = None
         certificate.save(update_fields=["pdf", "pdf_revision", "emailed_version", "email_requested_at"])
@@ -234,7 +278,7 @@ def queue_certificate_email(certificate_id: int, *, version: int) -> EmailOutcom
             actor=asked_by.actor if asked_by else None,
             details={"email_version": version, "email": outgoing.pk, "to": outgoing.to_email},
         )
-    return EmailOutcome.QUEUED
+    return EmailOutcome.QUEUED, bool(written) and certificate.pdf.name == written
 
 
 @busy_as(CertificationError)
@@ -282,6 +326,7 @@ def renew_certificate(certificate: Certificate, *, actor: User, reason: str) -> 
             },
         )
         certificate.save(update_fields=["valid_until", "revision", "email_version", "email_requested_at"])
+        issue_credential(certificate)
     return certificate
 
 
@@ -323,6 +368,7 @@ def correct_certificate_name(
                 details=details,
             )
         certificate.save(update_fields=fields)
+        issue_credential(certificate)
     return certificate
 
 

@@ -14,6 +14,7 @@ from classes.tests.factories import (
     AttendanceFactory,
     BookingFactory,
     CourseFactory,
+    EvaluationFactory,
     SessionFactory,
     VenueFactory,
 )
@@ -93,10 +94,17 @@ class CertificateEventFactory(DjangoModelFactory):
 
 
 def practicum_course(
-    trainee, *, families: int, first_session_at, sessions: int = 5, attended: int | None = None
+    trainee,
+    *,
+    families: int,
+    first_session_at,
+    sessions: int = 5,
+    attended: int | None = None,
+    evaluated: int | None = None,
 ):
     """A practicum course taught by `trainee`: `sessions` weekly sessions from `first_session_at`, and
-    `families` confirmed families each present at `attended` of them (all by default)."""
+    `families` confirmed families each present at `attended` of them (all by default), the first
+    `evaluated` of which (all by default) sent their evaluation of the course."""
     course = CourseFactory(instructor=trainee, is_practicum=True)
     held = [
         SessionFactory(
@@ -104,10 +112,12 @@ def practicum_course(
         )
         for week in range(sessions)
     ]
-    for _family in range(families):
+    for family in range(families):
         booking = BookingFactory(course=course)
         for session in held[: sessions if attended is None else attended]:
             AttendanceFactory(booking=booking, session=session)
+        if evaluated is None or family < evaluated:
+            EvaluationFactory(booking=booking)
     return course
 
 

@@ -21,6 +21,23 @@ ACCESS = {
     "my_certificate": (lambda certificate, training: {}, 302, 200),
     "my_certificate_pdf": (lambda certificate, training: {}, 302, 200),
     "my_certificate_badge": (lambda certificate, training: {}, 302, 200),
+    "my_credential_jwt": (lambda certificate, training: {}, 302, 200),
+    "my_credential_json": (lambda certificate, training: {}, 302, 200),
+    "my_credential_png": (lambda certificate, training: {}, 302, 200),
+    # What verifiers fetch: public, like the verification page.
+    "credential_jwt": (lambda certificate, training: {"token": certificate.token}, 200, 200),
+    "credential_json": (lambda certificate, training: {"token": certificate.token}, 200, 200),
+    "credential_png": (lambda certificate, training: {"token": certificate.token}, 200, 200),
+    "check_credential": (lambda certificate, training: {}, 200, 200),
+    "did_document": (lambda certificate, training: {}, 200, 200),
+    "jwks": (lambda certificate, training: {}, 200, 200),
+    "status_list": (
+        lambda certificate, training: {
+            "number": services.current_credential(certificate).certificate.status_list_id
+        },
+        200,
+        200,
+    ),
 }
 
 
@@ -57,3 +74,19 @@ def test_verification_and_lookup_refuse_methods_they_do_not_take(client):
 
     assert client.post(reverse("certification:verify_token", args=[certificate.token])).status_code == 405
     assert client.put(reverse("certification:verify_lookup")).status_code == 405
+
+
+def test_a_holders_credential_files_are_their_own(client, instructor, other_instructor, parent):
+    """The /teach/ addresses name no certificate: Carol gets hers, Dave his, a parent (none) a 404."""
+    mine = CertificateFactory(holder=instructor, name_on_certificate="Carol Castro")
+    CertificateFactory(holder=other_instructor, name_on_certificate="Dave Dunn")
+    for name in ("my_credential_jwt", "my_credential_json", "my_credential_png"):
+        url = reverse(f"certification:{name}")
+        client.force_login(instructor)
+        carol = client.get(url)
+        client.force_login(other_instructor)
+        dave = client.get(url)
+        client.force_login(parent)
+        assert client.get(url).status_code == 404
+        assert carol.status_code == dave.status_code == 200 and carol.content != dave.content
+        assert "attachment" in carol["Content-Disposition"] and mine.number in carol["Content-Disposition"]

@@ -21,7 +21,13 @@ from accounts.tests.factories import UserFactory
 from certification.models import Certificate, CertificateEvent, Enrollment
 from certification.tests.factories import CertificateEventFactory, EnrollmentFactory, TrainingCourseFactory
 from classes.models import Attendance, Booking, Course, Session
-from classes.tests.factories import AttendanceFactory, BookingFactory, CourseFactory, SessionFactory
+from classes.tests.factories import (
+    AttendanceFactory,
+    BookingFactory,
+    CourseFactory,
+    EvaluationFactory,
+    SessionFactory,
+)
 from notifications.models import OutgoingEmail
 from notifications.tests.factories import EmailAttachmentFactory, OutgoingEmailFactory
 
@@ -250,7 +256,8 @@ def test_capacity_cannot_go_below_places_taken(client, staff):
 
 
 def eligible_for_practicum_of_one(training) -> Enrollment:
-    """An accepted, attended, passed and paid enrollment whose trainee taught one practicum family."""
+    """An accepted, attended, passed and paid enrollment whose trainee taught one practicum family, which
+    sent its evaluation."""
     enrollment = EnrollmentFactory(
         training=training,
         accepted=True,
@@ -261,7 +268,9 @@ def eligible_for_practicum_of_one(training) -> Enrollment:
     )
     course = CourseFactory(instructor=enrollment.trainee, is_practicum=True)
     session = SessionFactory(course=course, starts_at=timezone.now() - timedelta(days=14))
-    AttendanceFactory(booking=BookingFactory(course=course), session=session)
+    booking = BookingFactory(course=course)
+    AttendanceFactory(booking=booking, session=session)
+    EvaluationFactory(booking=booking)
     return enrollment
 
 

@@ -18,7 +18,7 @@ from certification.tests.factories import (
     practicum_course,
 )
 from classes.models import Booking, Session
-from classes.tests.factories import AttendanceFactory, BookingFactory
+from classes.tests.factories import AttendanceFactory, BookingFactory, EvaluationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,10 +119,11 @@ def test_a_course_that_is_not_a_practicum_does_not_count():
 
 
 def completed_by(course, parent) -> Booking:
-    """A new baby of `parent` booked on `course` and present at every session."""
+    """A new baby of `parent` booked on `course`, present at every session, and its evaluation sent."""
     booking = BookingFactory(course=course, parent=parent)
     for session in course.sessions.all():
         AttendanceFactory(booking=booking, session=session)
+    EvaluationFactory(booking=booking)
     return booking
 
 

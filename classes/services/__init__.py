@@ -25,6 +25,7 @@ from classes.services.courses import (
     weekly_start_times,
 )
 from classes.services.errors import BookingError, CourseError
+from classes.services.paid_bookings import expire_payment_holds
 from classes.services.reminders import queue_home_practice_guides, queue_session_reminders
 from classes.services.teaching import (
     cancel_course,
@@ -59,6 +60,7 @@ __all__ = [
     "edit_session_topic",
     "edit_session_topics",
     "expire_offers",
+    "expire_payment_holds",
     "first_session",
     "mark_attendance",
     "mark_course_published",

@@ -21,6 +21,7 @@ from classes.rules import age_fit, waitlist_closes_at
 from classes.selectors import bump_catalog_version, cancellation_deadline_from, waitlist_position
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
+from classes.services.paid_bookings import hold_until, let_payment_go, open_booking_payment, refunds_online
 from config.locking import busy_as
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
     course, or a course locked by others for longer than the database waits. Queues the confirmation
     (with the calendar) or the waitlist email (with the position the family joined at) as a deferred
     email: under the lock it costs one row insert, and the delivery worker renders it after commit.
+
+    On a course that takes payment online the place is held instead (pending payment, with a pending card
+    payment to pay within PAYMENT_HOLD_MINUTES): nothing is emailed until the payment confirms it
+    (classes.services.paid_bookings).
     """
     if course.instructor_id == parent.pk:
         # A place on one's own course would be a practicum family that never was.
@@ -67,7 +72,16 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
             raise BookingError(_("%(baby)s is already booked on this course.") % {"baby": baby.first_name})
         taken = Booking.objects.filter(course=course).holding_a_place().count()
         now = timezone.now()
-        if taken < course.capacity:
+        if taken < course.capacity and course.takes_payment_online:
+            payment = open_booking_payment(course, parent=parent, baby=baby, pay_by=hold_until(now=now))
+            booking = Booking.objects.create(
+                course=course,
+                baby=baby,
+                parent=parent,
+                status=Booking.Status.PENDING_PAYMENT,
+                payment=payment,
+            )
+        elif taken < course.capacity:
             booking = Booking.objects.create(
                 course=course, baby=baby, parent=parent, status=Booking.Status.CONFIRMED, confirmed_at=now
             )
@@ -96,7 +110,9 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
     A confirmed place freed up goes to the waitlist at once. Raises BookingError for someone else's
     booking, a booking already cancelled, a confirmed place past the course's cancellation cutoff, or
     a course locked by others for longer than the database waits. Queues the cancellation email
-    (deferred: rendered by the delivery worker) and an offer to the next family.
+    (deferred: rendered by the delivery worker) and an offer to the next family. A place held for
+    payment is let go (its payment cancelled); a place paid by card is refunded in full (a Refund the
+    worker sends, emailed once made).
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
@@ -107,6 +123,7 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
             raise BookingError(_("This booking is already cancelled."))
         reason = {
             Booking.Status.CONFIRMED: Booking.CancelReason.BY_PARENT,
+            Booking.Status.PENDING_PAYMENT: Booking.CancelReason.BY_PARENT,
             Booking.Status.WAITLISTED: Booking.CancelReason.LEFT_WAITLIST,
             Booking.Status.OFFERED: Booking.CancelReason.OFFER_DECLINED,
         }[booking.status]
@@ -120,11 +137,17 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
                     )
                     % {"name": course.instructor.get_full_name(), "email": course.instructor.email}
                 )
-        frees_place = booking.status in (Booking.Status.CONFIRMED, Booking.Status.OFFERED)
+        frees_place = booking.status in (
+            Booking.Status.CONFIRMED,
+            Booking.Status.PENDING_PAYMENT,
+            Booking.Status.OFFERED,
+        )
         if booking.status == Booking.Status.CONFIRMED:
             _notice(booking, BookingNotice.Kind.CANCELLATION)
+        refund = refunds_online(booking)
         _cancel(booking, reason)
-        emails.queue_booking_cancelled(booking)
+        let_payment_go(booking)
+        emails.queue_booking_cancelled(booking, refund_online=refund)
         if frees_place:
             offer_free_places(course)
         transaction.on_commit(bump_catalog_version)
@@ -136,7 +159,9 @@ def _notice(booking: Booking, kind: str) -> None:
 
 
 def _locked_booking(pk: int) -> Booking:
-    return Booking.objects.select_for_update(of=("self",)).select_related("parent", "baby").get(pk=pk)
+    return (
+        Booking.objects.select_for_update(of=("self",)).select_related("parent", "baby", "payment").get(pk=pk)
+    )
 
 
 def _cancel(booking: Booking, reason: str) -> None:
@@ -194,7 +219,9 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
     Raises BookingError when the offer is not open any more (answered, expired, or replaced by a
     newer one), or when the course stays locked by others for longer than the database waits.
     Accepting confirms the place and queues the confirmation; declining queues the cancellation and
-    frees the place for the next family (both deferred: rendered by the delivery worker).
+    frees the place for the next family (both deferred: rendered by the delivery worker). On a course
+    that takes payment online, accepting holds the place for payment until the offer would have expired
+    (the booking's payment is then paid on the pay page), and nothing is emailed yet.
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
@@ -205,7 +232,14 @@ def respond_to_offer(booking: Booking, *, accept: bool, offer_version: str) -> B
             or booking.offer_expires_at <= timezone.now()
         ):
             raise BookingError(_("This offer is no longer open."))
-        if accept:
+        if accept and course.takes_payment_online:
+            booking.payment = open_booking_payment(
+                course, parent=booking.parent, baby=booking.baby, pay_by=booking.offer_expires_at
+            )
+            booking.status = Booking.Status.PENDING_PAYMENT
+            booking.offer_expires_at = None
+            booking.save(update_fields=["payment", "status", "offer_expires_at", "updated_at"])
+        elif accept:
             booking.status = Booking.Status.CONFIRMED
             booking.confirmed_at = timezone.now()
             booking.offer_expires_at = None

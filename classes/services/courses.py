@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -87,6 +88,14 @@ def _check_sessions(
 
 
 @busy_as(CourseError)
+def settled_payment_mode(chosen: str | None) -> str:
+    """How families pay for a new course: online when the association requires it, otherwise as the
+    instructor chose (at the course, when they did not say)."""
+    if settings.PAYMENTS_ENABLED and settings.PAYMENTS_REQUIRE_ONLINE:
+        return Course.PaymentMode.ONLINE
+    return chosen or Course.PaymentMode.AT_COURSE
+
+
 def create_course(
     instructor: User,
     *,
@@ -102,6 +111,7 @@ def create_course(
     price: Decimal = Decimal("0"),
     currency: str = "EUR",
     payment_notes: str = "",
+    payment_mode: str | None = None,
     min_age_weeks: int = 4,
     max_age_weeks: int = 30,
     cancellation_cutoff_hours: int | None = None,
@@ -139,6 +149,7 @@ def create_course(
             price=price,
             currency=currency,
             payment_notes=payment_notes,
+            payment_mode=settled_payment_mode(payment_mode),
             min_age_weeks=min_age_weeks,
             max_age_weeks=max_age_weeks,
             is_practicum=is_practicum,

@@ -11,14 +11,14 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
-from classes.models import Baby, Booking, Course, Session
+from classes.models import RATING_FIELDS, Baby, Booking, CalendarFeed, Course, Evaluation, Session
 from classes.services.bookings import cancel_booking
 from classes.services.errors import BookingError
 from config.locking import lock_wait_ran_out
 
 
 def parent_data(user: User) -> dict:
-    """The parent's babies and bookings, as plain data for the export."""
+    """The parent's babies, bookings and evaluations of courses, as plain data for the export."""
     babies = [
         {
             "first_name": baby.first_name,
@@ -46,7 +46,22 @@ def parent_data(user: User) -> dict:
         .prefetch_related("course__sessions")
         .order_by("pk")
     ]
-    return {"babies": babies, "bookings": bookings}
+    # The parent's own answers, which no page shows them again; after a deletion they stay without a name.
+    evaluations = [
+        {
+            "course": evaluation.booking.course.title,
+            "submitted_at": evaluation.submitted_at.isoformat(),
+            "language": evaluation.language,
+            "home_practice": evaluation.home_practice,
+            **{name: getattr(evaluation, name) for name in RATING_FIELDS},
+            "gained": evaluation.gained,
+            "to_improve": evaluation.to_improve,
+        }
+        for evaluation in Evaluation.objects.filter(booking__parent=user)
+        .select_related("booking__course")
+        .order_by("submitted_at", "pk")
+    ]
+    return {"babies": babies, "bookings": bookings, "evaluations": evaluations}
 
 
 def teaches_courses(user: User) -> bool:
@@ -73,6 +88,8 @@ def forget_parent(user: User) -> None:
     with transaction.atomic():
         Booking.objects.filter(parent=user).update(parent=None, baby=None)
         Baby.objects.filter(parent=user).delete()
+        # A subscribed calendar would keep showing the sessions of a family that is gone.
+        CalendarFeed.objects.filter(owner=user).delete()
 
 
 def erase_expired_baby_notes(*, now: datetime | None = None) -> int:

@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -40,6 +42,7 @@ from classes.services.bookings import _cancel, offer_free_places
 from classes.services.courses import _check_sessions, refresh_first_session
 from classes.services.courses import record_course_action as _record
 from classes.services.errors import CourseError
+from classes.services.paid_bookings import let_payment_go, refunds_online
 from config.locking import busy_as
 
 
@@ -91,6 +94,8 @@ def _applied_changes(course: Course, changes: Mapping[str, object]) -> dict[str,
             % {"fields": ", ".join(labels)},
             field=next(iter(sorted(fixed))) if len(fixed) == 1 else None,
         )
+    if changed.get("payment_mode") == Course.PaymentMode.AT_COURSE and settings.PAYMENTS_REQUIRE_ONLINE:
+        raise CourseError(_("The association asks for every course to be paid online."), field="payment_mode")
     if "is_practicum" in changed and course.status != Course.Status.DRAFT:
         raise CourseError(
             _("Whether a course is a practicum course is settled when it is published."), field="is_practicum"
@@ -165,6 +170,8 @@ def _keep_local_times(course: Course, *, old_zone: ZoneInfo, new_zone: ZoneInfo)
     for session in sessions:
         local = session.starts_at.astimezone(old_zone).replace(tzinfo=None)
         session.starts_at = local.replace(tzinfo=new_zone)
+        session.revision += 1
+        session.changed_at = timezone.now()
     if sessions:
         _check_sessions(
             course.instructor,
@@ -172,7 +179,7 @@ def _keep_local_times(course: Course, *, old_zone: ZoneInfo, new_zone: ZoneInfo)
             max(session.duration_minutes for session in sessions),
             exclude_course=course,
         )
-        Session.objects.bulk_update(sessions, ["starts_at"])
+        Session.objects.bulk_update(sessions, ["starts_at", "revision", "changed_at"])
         refresh_first_session(course)
 
 
@@ -245,7 +252,10 @@ def move_session(session: Session, *, actor: User, starts_at: datetime) -> Sessi
                 )
         previous = session.starts_at
         session.starts_at = starts_at
-        session.save(update_fields=["starts_at"])
+        # Calendar apps holding this session (an emailed .ics, a subscribed feed) take the new time.
+        session.revision += 1
+        session.changed_at = timezone.now()
+        session.save(update_fields=["starts_at", "revision", "changed_at"])
         refresh_first_session(course)
         _record(
             course,
@@ -281,7 +291,9 @@ def cancel_session(session: Session, *, actor: User) -> Session:
                 _("This is the course's only remaining session: cancel the whole course instead.")
             )
         session.status = Session.Status.CANCELLED
-        session.save(update_fields=["status"])
+        session.revision += 1
+        session.changed_at = timezone.now()
+        session.save(update_fields=["status", "revision", "changed_at"])
         refresh_first_session(course)
         _record(course, actor, CourseAction.Kind.SESSION_CANCELLED, f"week {session.week_number}")
         if course.status == Course.Status.PUBLISHED:
@@ -296,8 +308,9 @@ def cancel_course(course: Course, *, actor: User) -> Course:
     booking — confirmed, offered or waitlisted — is cancelled with the reason "course cancelled".
 
     Raises CourseError for a course already cancelled or one whose sessions have all ended. Queues one
-    "course cancelled" email per family (saying what happens next: the instructor refunds what was
-    paid; waitlist places simply end), with a calendar update for families who had a place.
+    "course cancelled" email per family (saying what happens next: a card payment is refunded in full
+    automatically, the instructor refunds what was paid to them; waitlist places simply end), with a
+    calendar update for families who had a place, and a refund for each card payment.
     """
     _check_actor(course, actor)
     with transaction.atomic():
@@ -309,7 +322,7 @@ def cancel_course(course: Course, *, actor: User) -> Course:
         ahead = course.sessions.filter(status=Session.Status.SCHEDULED, starts_at__gt=now)
         if course.status == Course.Status.PUBLISHED and not ahead.exists():
             raise CourseError(_("Every session of this course has started already; it cannot be cancelled."))
-        ahead.update(status=Session.Status.CANCELLED)
+        ahead.update(status=Session.Status.CANCELLED, revision=F("revision") + 1, changed_at=now)
         refresh_first_session(course)
         course.status = Course.Status.CANCELLED
         course.cancelled_at = now
@@ -323,10 +336,15 @@ def cancel_course(course: Course, *, actor: User) -> Course:
             .select_related("parent", "baby", "course", "course__venue", "course__instructor")
             .order_by("pk")
         )
-        for booking in bookings:
+        for booking in bookings.select_related("payment"):
             previous_status = booking.status
+            refund = refunds_online(booking)
             _cancel(booking, Booking.CancelReason.COURSE_CANCELLED)
-            emails.queue_course_cancelled(booking, previous_status=previous_status, cancelled_by=on_behalf)
+            # A card payment goes back in full, once: the refund is a row the worker sends (payments).
+            let_payment_go(booking)
+            emails.queue_course_cancelled(
+                booking, previous_status=previous_status, cancelled_by=on_behalf, refund_online=refund
+            )
     return course
 
 

@@ -10,7 +10,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
 from classes.curriculum import curriculum_for_week, topic_title
-from classes.models import Attendance, Baby, Booking, Course, Session, Venue
+from classes.models import Attendance, Baby, Booking, Course, Evaluation, Session, Venue
 from classes.services.courses import refresh_first_session
 
 
@@ -137,3 +137,28 @@ class AttendanceFactory(DjangoModelFactory):
     session = factory.SubFactory(SessionFactory, course=factory.SelfAttribute("..booking.course"))
     status = Attendance.Status.PRESENT
     marked_by = factory.SelfAttribute("booking.course.instructor")
+
+
+class EvaluationFactory(DjangoModelFactory):
+    """A family's evaluation of the course it booked, written as submit_evaluation would store it."""
+
+    class Meta:
+        model = Evaluation
+
+    booking = factory.SubFactory(BookingFactory)
+    gained = "We both relax at bath time now."
+    to_improve = ""
+    home_practice = Evaluation.HomePractice.DAILY
+    teaching_rating = 5
+    confidence_rating = 4
+    group_rating = 4
+    recommend_rating = 5
+    language = "en"
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+def course_with_sessions(*, weeks: int = 3, **fields) -> tuple[Course, list[Session]]:
+    """A published course and its `weeks` weekly sessions, the first a week from today (tests that need
+    them over travel in time past the last one's end)."""
+    course = CourseFactory(**fields)
+    return course, [SessionFactory(course=course, week_number=week) for week in range(1, weeks + 1)]

@@ -23,7 +23,7 @@ from classes.services import (
     queue_session_reminders,
 )
 from classes.tests.factories import BabyFactory
-from notifications import services as outbox
+from notifications import tasks
 from notifications.models import OutgoingEmail
 from notifications.services import render_email
 
@@ -265,8 +265,8 @@ def test_a_sweeps_queries_do_not_grow_with_sessions_or_families(courses, familie
 
     # The due sessions; then one transaction (a savepoint inside the test's own, two statements): lock
     # them, their families, the keys queued before (checked by the sweep before rendering, then by the
-    # outbox), the insert and the ids read back.
-    with time_machine.travel(first.starts_at - timedelta(hours=20)), django_assert_num_queries(9):
+    # outbox), and the insert returning its ids, in a savepoint of its own (two statements more).
+    with time_machine.travel(first.starts_at - timedelta(hours=20)), django_assert_num_queries(10):
         assert queue_session_reminders() == courses * families
 
 
@@ -308,7 +308,7 @@ def test_a_session_another_sweep_holds_is_left_to_it_and_queued_by_the_next_swee
 @pytest.mark.django_db(transaction=True)
 def test_a_sweeps_reminders_are_handed_to_the_workers_in_batches_after_commit(instructor, monkeypatch):
     handed: list[list[int]] = []
-    monkeypatch.setattr(outbox, "enqueue_deliveries", lambda email_ids: handed.append(list(email_ids)))
+    monkeypatch.setattr(tasks.deliver_emails, "apply_async", lambda args, **options: handed.append(args[0]))
     course = published_course(instructor, datetime.now(MADRID).replace(tzinfo=None) + timedelta(days=3))
     for _ in range(3):
         book(course)

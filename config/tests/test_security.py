@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from certification.credentials.keys import new_private_jwk
 from notifications.models import OutgoingEmail
 from notifications.services import build_message
 
@@ -26,6 +28,8 @@ def test_check_deploy_with_production_settings_reports_nothing():
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "booking.example.org",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        # Production signs credentials with configured keys (certification.W001 otherwise).
+        "CREDENTIAL_SIGNING_KEYS": json.dumps({"keys": [new_private_jwk("production-key")]}),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -15,6 +15,7 @@ from instructors.forms.courses import (
 )
 from instructors.forms.families import MessageForm, PaidForm, RegisterForm
 from instructors.forms.profile import MAX_PHOTO_BYTES, DirectoryFilterForm, ProfileForm, check_photo
+from instructors.forms.repeat import RepeatCourseForm
 
 __all__ = [
     "MAX_PHOTO_BYTES",
@@ -27,6 +28,7 @@ __all__ = [
     "PaidForm",
     "ProfileForm",
     "RegisterForm",
+    "RepeatCourseForm",
     "SessionTopicsForm",
     "check_photo",
 ]

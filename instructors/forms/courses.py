@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -115,6 +116,19 @@ class CourseForm(forms.Form):
         validators=[currency_code],
         widget=forms.TextInput(attrs={"size": 4, "autocapitalize": "characters"}),
     )
+    # Not required: a form posted without it (a page from before) changes nothing; a new course then pays
+    # at the course (classes.services.courses.settled_payment_mode).
+    payment_mode = forms.ChoiceField(
+        label=_("Payment"),
+        choices=Course.PaymentMode.choices,
+        initial=Course.PaymentMode.AT_COURSE,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Online: booking holds the place while the family pays by card, and refunds follow your "
+            "cancellation cutoff automatically."
+        ),
+    )
     payment_notes = forms.CharField(
         label=_("How families pay you"),
         required=False,
@@ -160,6 +174,13 @@ class CourseForm(forms.Form):
         ).default
         if not show_practicum:
             del self.fields["is_practicum"]
+        if not settings.PAYMENTS_ENABLED:
+            del self.fields["payment_mode"]
+        elif settings.PAYMENTS_REQUIRE_ONLINE:
+            field = self.fields["payment_mode"]
+            field.initial = Course.PaymentMode.ONLINE
+            field.disabled = True
+            field.help_text = _("The association asks for every course to be paid online.")
         self.locked = locked
         if locked:
             for name, field in self.fields.items():
@@ -215,6 +236,8 @@ class CourseForm(forms.Form):
         }
         if "is_practicum" in self.fields:
             fields["is_practicum"] = cleaned["is_practicum"]
+        if cleaned.get("payment_mode"):
+            fields["payment_mode"] = cleaned["payment_mode"]
         if cleaned["format"] == Course.Format.ONLINE:
             fields["time_zone"] = cleaned["time_zone"]
             fields["venue"] = None
@@ -236,6 +259,7 @@ class CourseForm(forms.Form):
             "price": course.price,
             "currency": course.currency,
             "payment_notes": course.payment_notes,
+            "payment_mode": course.payment_mode,
             "min_age_weeks": course.min_age_weeks,
             "max_age_weeks": course.max_age_weeks,
             "cancellation_cutoff_hours": course.cancellation_cutoff_hours,

@@ -66,6 +66,7 @@ class CourseSpec:
     online_link: str = ""
     online_time_zone: str = ""
     is_practicum: bool = False
+    pay_online: bool = False  # families pay by card when they book (the fake Stripe under `make run`)
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,30 @@ HISTORY = {
     "ines": HistorySpec(85, 42, 50, "Masaje infantil — curso de prácticas", "EUR"),
 }
 
+# A former instructor whose certificate the association revoked (seed_demo): the verification page, the
+# credential checker and the published revocation list all say so.
+FORMER = InstructorSpec(
+    "former",
+    "Oliver Grant",
+    "en",
+    "Former infant massage instructor.",
+    (Background.NURSE,),
+    ("en",),
+    VenueSpec(
+        "Harbour Family Hub",
+        "2 Quay Street, Bristol BS1 4DB",
+        "Bristol",
+        "GB",
+        LONDON,
+        "Step-free entrance, lift, changing table.",
+    ),
+)
+FORMER_HISTORY = HistorySpec(84, 30, 90, "Baby massage — practicum course (Bristol)", "GBP")
+FORMER_REVOCATION = (
+    "Revoked after a complaint about unsafe practice was upheld.",
+    "This certificate was revoked by the association on the decision of its ethics committee.",
+)
+
 TRAINEE = InstructorSpec(
     "trainee",
     "Chloe Martin",
@@ -193,7 +218,7 @@ COURSES = (
     ),
     CourseSpec(
         "lucia-english", "instructor", "Baby massage in English (Madrid)", "en", 19, time(11, 30), 7, "90",
-        "EUR", weeks=4,
+        "EUR", weeks=4, pay_online=True,
     ),
     CourseSpec("hannah-new", "hannah", "Baby massage for new parents", "en", 4, time(10), 8, "95", "GBP"),
     CourseSpec(
@@ -210,11 +235,12 @@ COURSES = (
     ),
     CourseSpec(
         "priya-evening", "priya", "Infant massage — evening class for working parents", "en", 33,
-        time(17, 30), 8, "110", "USD", minutes=75,
+        time(17, 30), 8, "110", "USD", minutes=75, pay_online=True,
     ),
     CourseSpec("ines-valencia", "ines", "Masaje infantil en València", "es", 8, time(10), 8, "70", "EUR"),
     CourseSpec(
-        "ines-english", "ines", "Baby massage in English (València)", "en", 22, time(17, 30), 6, "75", "EUR"
+        "ines-english", "ines", "Baby massage in English (València)", "en", 22, time(17, 30), 6, "75", "EUR",
+        pay_online=True,
     ),
     CourseSpec(
         "chloe-practicum", "trainee", "Baby massage — practicum course", "en", 9, time(10), 6, "60", "GBP",

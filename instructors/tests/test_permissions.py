@@ -31,6 +31,7 @@ class Route:
     target: str | None = None  # the object whose id the URL takes
     public: bool = False
     post: tuple[tuple[str, str], ...] = ()  # what the owner posts to an action (the control)
+    own_only: bool = False  # the course's own instructor only: a course coordinator gets 404
 
 
 ROUTES: dict[str, Route] = {
@@ -44,10 +45,13 @@ ROUTES: dict[str, Route] = {
     "session_topics": Route(ACTION, "course"),
     "course_publish": Route(ACTION, "draft"),
     "course_cancel": Route(FORM, "course"),
+    "course_repeat": Route(FORM, "course", own_only=True),
+    "teaching_feed_renew": Route(ACTION),
     "roster": Route(PAGE, "course"),
     "roster_csv": Route(PAGE, "course"),
     "register_print": Route(PAGE, "course"),
     "course_messages": Route(FORM, "course"),
+    "course_evaluations": Route(PAGE, "course"),
     "session_register": Route(FORM, "session"),
     "session_move": Route(FORM, "session"),
     "session_cancel": Route(FORM, "session"),
@@ -137,12 +141,16 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(name, world):
 @pytest.mark.parametrize("name", WITH_ID)
 def test_staff_see_every_course(name, world, staff):
     expected = 302 if ROUTES[name].kind == ACTION else 200
+    if ROUTES[name].own_only:
+        expected = 404
     assert request(signed_in(staff), name, world).status_code == expected
 
 
 @pytest.mark.parametrize("name", TEACH_WITHOUT_ID)
 def test_teaching_pages_are_for_instructors_not_parents(name, world, certified, parent):
-    assert request(signed_in(certified), name, world).status_code == 200
+    assert request(signed_in(certified), name, world).status_code == (
+        302 if ROUTES[name].kind == ACTION else 200
+    )
     assert request(signed_in(parent), name, world).status_code == 403
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from instructors.views.calendar import teaching_feed_renew
 from instructors.views.courses import (
     course_cancel,
     course_create,
@@ -12,6 +13,7 @@ from instructors.views.courses import (
     session_move,
     session_topics,
 )
+from instructors.views.evaluations import course_evaluations
 from instructors.views.families import (
     booking_paid,
     course_messages,
@@ -21,6 +23,7 @@ from instructors.views.families import (
     session_register,
 )
 from instructors.views.public import directory, profile_detail
+from instructors.views.repeat import course_repeat
 from instructors.views.teach import dashboard, profile_edit
 
 __all__ = [
@@ -28,9 +31,11 @@ __all__ = [
     "course_cancel",
     "course_create",
     "course_edit",
+    "course_evaluations",
     "course_manage",
     "course_messages",
     "course_publish",
+    "course_repeat",
     "dashboard",
     "directory",
     "profile_detail",
@@ -42,4 +47,5 @@ __all__ = [
     "session_move",
     "session_register",
     "session_topics",
+    "teaching_feed_renew",
 ]

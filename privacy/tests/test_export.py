@@ -268,6 +268,7 @@ def test_parents_export_keeps_its_sections_and_has_no_other_roles(client, parent
     assert json.loads(json.dumps({**parent_data(parent), "emails": emails_sent_to(parent)})) == {
         "babies": data["babies"],
         "bookings": data["bookings"],
+        "evaluations": data["evaluations"],
         "emails": data["emails"],
     }
     assert data["babies"][0]["first_name"] == "Ivy"

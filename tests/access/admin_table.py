@@ -22,11 +22,12 @@ from accounts.models import TRAINERS_GROUP, User
 from certification.models import Certificate, CertificateEvent, CertificateNumberSequence, Enrollment
 from certification.services import revoke_certificate
 from certification.tests.factories import eligible_enrollment, past_training
-from classes.models import Attendance, BookingNotice, CourseAction
+from classes.models import Attendance, BookingNotice, CourseAction, Evaluation
 from classes.services import message_families
 from classes.tests.factories import AttendanceFactory
 from notifications.models import Heartbeat, OutgoingEmail
 from notifications.tests.factories import HeartbeatFactory, OutgoingEmailFactory
+from payments.models import Payment, Refund, StripeEvent
 from tests.access.table import (
     CERTIFICATION_ADMIN,
     COORDINATOR,
@@ -72,6 +73,9 @@ class AdminWorld:
     certificate_event: CertificateEvent
     eligible: Enrollment
     revoked: Certificate
+    payment: Payment
+    failed_refund: Refund
+    stripe_event: StripeEvent
 
 
 def continue_numbering_after_factory_certificates() -> None:
@@ -83,8 +87,24 @@ def continue_numbering_after_factory_certificates() -> None:
     CertificateNumberSequence.objects.update_or_create(year=year, defaults={"last": last})
 
 
+def alices_card_payment(world: World) -> Payment:
+    """A card payment of Alice's, as Stripe's webhook would have left it (admin shows, never takes, money)."""
+    return Payment.objects.create(
+        purpose=Payment.Purpose.BOOKING,
+        description=f"“{world.course.title}”, a place for Oliver",
+        payer=world.parent,
+        amount=9000,
+        currency="EUR",
+        status=Payment.Status.SUCCEEDED,
+        succeeded_at=timezone.now(),
+        intent_id="pi_admin_world",
+        intent_status="succeeded",
+    )
+
+
 def build_admin_world(world: World) -> AdminWorld:
     continue_numbering_after_factory_certificates()
+    payment = alices_card_payment(world)
     message_families(world.course, actor=world.coordinator, subject="Room change", body="We meet upstairs.")
     revoked = revoke_certificate(
         world.other_certificate,
@@ -108,6 +128,18 @@ def build_admin_world(world: World) -> AdminWorld:
         certificate_event=CertificateEvent.objects.filter(certificate=revoked).earliest("pk"),
         eligible=eligible_enrollment(training=past_training(trainer=world.trainer)),
         revoked=revoked,
+        payment=payment,
+        failed_refund=Refund.objects.create(
+            payment=payment,
+            amount=9000,
+            reason=Refund.Reason.BY_STAFF,
+            status=Refund.Status.FAILED,
+            attempts=5,
+            last_error="APIConnectionError: the payment service could not be reached",
+        ),
+        stripe_event=StripeEvent.objects.create(
+            event_id="evt_admin_world", type="payment_intent.succeeded", payment=payment
+        ),
     )
 
 
@@ -198,6 +230,17 @@ ADMIN: dict[str, ModelAdminAccess] = {
     "notifications.Heartbeat": ModelAdminAccess(
         row=lambda a: a.heartbeat, view=SUPERUSER_ONLY, actions=NO_DELETE
     ),
+    # Money: no group holds the payments permissions yet; sending a failed refund again needs
+    # payments.refund_payment.
+    "payments.Payment": ModelAdminAccess(row=lambda a: a.payment, view=SUPERUSER_ONLY, actions=NO_DELETE),
+    "payments.Refund": ModelAdminAccess(
+        row=lambda a: a.failed_refund,
+        view=SUPERUSER_ONLY,
+        actions={**NO_DELETE, "send_again": AdminAction(SUPERUSER_ONLY)},
+    ),
+    "payments.StripeEvent": ModelAdminAccess(
+        row=lambda a: a.stripe_event, view=SUPERUSER_ONLY, actions=NO_DELETE
+    ),
     "classes.Venue": ModelAdminAccess(
         row=lambda a: a.world.course.venue, view=COURSES, add=SUPERUSER_ONLY, actions=DELETE
     ),
@@ -217,6 +260,12 @@ ADMIN: dict[str, ModelAdminAccess] = {
     ),
     "classes.Booking": ModelAdminAccess(row=lambda a: a.world.booking, view=COURSES, actions=NO_DELETE),
     "classes.Attendance": ModelAdminAccess(row=lambda a: a.attendance, view=COURSES, actions=NO_DELETE),
+    # Families' evaluations, read-only: course coordinators and certification admins (practicum) read them.
+    "classes.Evaluation": ModelAdminAccess(
+        row=lambda a: Evaluation.objects.filter(booking__course__instructor=a.eligible.trainee).first(),
+        view=COURSES | CERTIFICATES,
+        actions=NO_DELETE,
+    ),
     "classes.BookingNotice": ModelAdminAccess(row=lambda a: a.notice, view=SUPERUSER_ONLY, actions=NO_DELETE),
     "classes.CourseAction": ModelAdminAccess(row=lambda a: a.course_action, view=COURSES, actions=NO_DELETE),
     "certification.TrainingCourse": ModelAdminAccess(

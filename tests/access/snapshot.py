@@ -9,7 +9,16 @@ from django.apps import apps
 from django.db import transaction
 
 # Our apps, and allauth's email addresses (confirming one is a change people care about).
-APPS = ("accounts", "notifications", "classes", "instructors", "certification", "privacy", "account")
+APPS = (
+    "accounts",
+    "notifications",
+    "payments",
+    "classes",
+    "instructors",
+    "certification",
+    "privacy",
+    "account",
+)
 # Written by signing in, which the tests do before they take a snapshot.
 IGNORED_FIELDS = {"last_login"}
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from classes.emails import offer_token
+from classes.evaluations import evaluation_token
 from classes.models import Attendance, Course, CourseAction
 from instructors.forms import CourseForm
 from notifications.models import EmailAttachment
@@ -59,6 +60,7 @@ class Route:
     private: Callable[[World], list[str]] = field(default=lambda world: [])
     staff: dict[str, str] = field(default_factory=dict)  # what each of STAFF_ROLES gets
     coordinated: bool = False  # names one of Carol's courses, sessions or bookings on /teach/
+    signed: bool = False  # authenticated by a signature it carries (a webhook), not a session: no CSRF
 
     @property
     def post_only(self) -> bool:
@@ -98,6 +100,14 @@ def teaching(*, with_id: bool = True, **options) -> Route:
         COORDINATOR: options.get("control", OK) if with_id else OWN,
     }
     return Route(owner=INSTRUCTOR, others=others, staff=staff, coordinated=with_id, **options)
+
+
+def association_staff(**options) -> Route:
+    """A page of the association dashboard (in Django admin): staff holding association.view_dashboard
+    (certification admins and course coordinators) get it; anyone else signed in is refused."""
+    others = {OTHER_PARENT: FORBIDDEN, OTHER_INSTRUCTOR: FORBIDDEN, VISITOR: LOGIN}
+    staff = {STAFF: FORBIDDEN, TRAINER: FORBIDDEN, CERTIFICATION_ADMIN: OK, COORDINATOR: OK}
+    return Route(owner=CERTIFICATION_ADMIN, others=others, staff=staff, **options)
 
 
 def action(route: Callable[..., Route], data: Build = nothing, **options) -> Route:
@@ -143,8 +153,24 @@ ACCESS: dict[str, Route] = {
     # The signed token in the email is the key: whoever holds it sees the offer (docs/domain.md, Bookings
     # and the waitlist).
     "classes:offer_respond": public(kwargs=lambda w: {"token": offer_token(w.offered)}),
+    # The link in the evaluation email: the signed token is the key, as for offers. Alice's course has not
+    # ended, so everyone holding the link gets the page saying so, and nothing to post yet.
+    "classes:evaluation_by_link": public(kwargs=lambda w: {"token": evaluation_token(w.booking)}),
     "classes:my_bookings": signed_in(PARENT, private=lambda w: [ALICE_BABY]),
-    "classes:booking_cancel": action(family, kwargs=lambda w: {"pk": w.booking.pk}),
+    "classes:evaluation_mine": family(kwargs=lambda w: {"pk": w.booking.pk}),
+    # A GET asks once more, naming the baby; the page's button (a POST) cancels.
+    "classes:booking_cancel": family(kwargs=lambda w: {"pk": w.booking.pk}, private=lambda w: [ALICE_BABY]),
+    # Alice's "all my sessions" calendar: the secret token is the key, as calendar apps do not sign in.
+    "classes:calendar_feed": public(kwargs=lambda w: {"token": w.calendar_feed.token}, html=False),
+    # Everyone signed in may have a calendar of their own bookings: the POST renews the asker's own.
+    "classes:bookings_feed_renew": Route(
+        owner=PARENT,
+        others={OTHER_PARENT: DONE, OTHER_INSTRUCTOR: DONE, VISITOR: LOGIN},
+        staff=all_staff(DONE),
+        method="POST",
+        control=DONE,
+        html=False,
+    ),
     "classes:booking_calendar": family(kwargs=lambda w: {"pk": w.booking.pk}, html=False),
     "classes:baby_list": signed_in(PARENT, private=lambda w: [ALICE_BABY, w.unbooked_baby.first_name]),
     "classes:baby_add": signed_in(PARENT),
@@ -153,6 +179,15 @@ ACCESS: dict[str, Route] = {
     "instructors:directory": public(),
     "instructors:profile_detail": public(kwargs=lambda w: {"slug": w.profile.slug}),
     "instructors:dashboard": teaching(with_id=False, private=lambda w: [CAROL_DRAFT]),
+    # Whoever teaches renews their own teaching calendar's address (a coordinator's has no courses).
+    "instructors:teaching_feed_renew": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: FORBIDDEN, OTHER_INSTRUCTOR: DONE, VISITOR: LOGIN},
+        staff={STAFF: FORBIDDEN, TRAINER: FORBIDDEN, CERTIFICATION_ADMIN: FORBIDDEN, COORDINATOR: DONE},
+        method="POST",
+        control=DONE,
+        html=False,
+    ),
     "instructors:profile_edit": teaching(with_id=False, private=lambda w: [CAROL_BIO]),
     "instructors:course_create": teaching(with_id=False, private=lambda w: [w.course.venue.name]),
     "instructors:course_manage": teaching(kwargs=course),
@@ -164,20 +199,41 @@ ACCESS: dict[str, Route] = {
     ),
     "instructors:course_publish": action(teaching, kwargs=lambda w: {"pk": w.draft.pk}),
     "instructors:course_cancel": teaching(kwargs=course),
+    # A new run of a course is the instructor's own: a course coordinator starts no course in her name.
+    "instructors:course_repeat": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: FORBIDDEN, OTHER_INSTRUCTOR: NOT_FOUND, VISITOR: LOGIN},
+        staff={STAFF: FORBIDDEN, TRAINER: FORBIDDEN, CERTIFICATION_ADMIN: FORBIDDEN, COORDINATOR: NOT_FOUND},
+        kwargs=course,
+    ),
     "instructors:roster": teaching(kwargs=course),
     "instructors:roster_csv": teaching(kwargs=course, html=False),
     "instructors:register_print": teaching(kwargs=course),
     "instructors:course_messages": teaching(kwargs=course),
+    "instructors:course_evaluations": teaching(kwargs=course),
     "instructors:session_register": teaching(kwargs=session),
     "instructors:session_move": teaching(kwargs=session),
     "instructors:session_cancel": teaching(kwargs=session),
     "instructors:booking_paid": action(
         teaching, kwargs=lambda w: {"pk": w.booking.pk}, data=lambda w: {"paid": "1"}
     ),
+    # association
+    "association:dashboard": association_staff(),
+    "association:figure_csv": association_staff(kwargs=lambda w: {"slug": "demand"}, html=False),
     # privacy
     "privacy:my_data": signed_in(PARENT),
     "privacy:export": signed_in(PARENT, html=False, private=lambda w: [w.parent.email, ALICE_BABY]),
     "privacy:delete_account": signed_in(PARENT),
+    # payments: Alice's pay page for the place she holds, its card endpoint (JSON; an empty card is refused
+    # with 409 before Stripe is asked) and the return from it.
+    "payments:pay": family(kwargs=lambda w: {"pk": w.held.payment_id}),
+    "payments:pay_card": family(
+        kwargs=lambda w: {"pk": w.held.payment_id}, method="POST", control="409", html=False
+    ),
+    "payments:pay_done": family(kwargs=lambda w: {"pk": w.held.payment_id}),
+    # Stripe's webhook: signed by Stripe with the endpoint secret instead of a session and a CSRF token;
+    # anything unsigned is refused, whoever sends it.
+    "payments:stripe_webhook": public(method="POST", outcome="400", control="400", html=False, signed=True),
     # notifications: a file an email carried, for its recipient (and staff who read the outbox)
     "notifications:attachment_download": family(kwargs=booking_email_calendar, html=False),
     # certification
@@ -202,6 +258,39 @@ ACCESS: dict[str, Route] = {
         staff=all_staff(NOT_FOUND),
         html=False,
         private=lambda w: [w.certificate.name_on_certificate, w.certificate.token],
+    ),
+    # The signed credential, decoded, and baked into a badge image: each holder their own, like the badge.
+    "certification:my_credential_jwt": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        html=False,
+        private=lambda w: [w.certificate.credentials.get().jwt],
+    ),
+    "certification:my_credential_json": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        html=False,
+        private=lambda w: [w.certificate.name_on_certificate, w.certificate.token],
+    ),
+    "certification:my_credential_png": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: OWN, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        html=False,
+        private=lambda w: [w.certificate.credentials.get().jwt],
+    ),
+    # Whoever holds the verification URL (the QR code) may fetch the credential, as they may the page; the
+    # issuer's DID document, keys and revocation lists are for everybody; so is the credential checker.
+    "certification:credential_jwt": public(kwargs=lambda w: {"token": w.certificate.token}, html=False),
+    "certification:credential_json": public(kwargs=lambda w: {"token": w.certificate.token}, html=False),
+    "certification:credential_png": public(kwargs=lambda w: {"token": w.certificate.token}, html=False),
+    "certification:check_credential": public(),
+    "certification:did_document": public(html=False),
+    "certification:jwks": public(html=False),
+    "certification:status_list": public(
+        kwargs=lambda w: {"number": w.certificate.status_list_id}, html=False
     ),
 }
 

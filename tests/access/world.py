@@ -29,8 +29,9 @@ from PIL import Image
 from accounts.models import CERTIFICATION_ADMINS_GROUP, COURSE_COORDINATORS_GROUP, TRAINERS_GROUP, User
 from accounts.tests.factories import UserFactory
 from certification.models import Certificate, Enrollment, TrainingCourse
+from certification.services import current_credential
 from certification.tests.factories import CertificateFactory, EnrollmentFactory, TrainingCourseFactory
-from classes.models import Baby, Booking, Course, Session
+from classes.models import Baby, Booking, CalendarFeed, Course, Session
 from classes.services import (
     SessionPlan,
     book_course,
@@ -40,6 +41,7 @@ from classes.services import (
     create_venue,
     mark_course_published,
 )
+from classes.services.calendars import renew_calendar_feed
 from instructors.models import InstructorProfile
 from instructors.services import save_profile
 from notifications.models import OutgoingEmail
@@ -83,6 +85,8 @@ class World:
     other_trainer: User
     other_training: TrainingCourse
     other_enrollment: Enrollment
+    calendar_feed: CalendarFeed  # Alice's "all my sessions" calendar
+    held: Booking  # Alice's place on Carol's pay-online course, held while she pays
 
 
 def make_course(instructor: User, *, title: str, days_ahead: int, capacity: int = 6, publish=True) -> Course:
@@ -153,6 +157,9 @@ def build_world(
 ) -> World:
     certificate = CertificateFactory(holder=instructor)
     other_certificate = CertificateFactory(holder=other_instructor)
+    # As issuing does: each certificate's signed credential and its place in a revocation list.
+    for issued in (certificate, other_certificate):
+        current_credential(issued)
     profile = save_profile(
         instructor,
         display_name=instructor.full_name,
@@ -181,6 +188,13 @@ def build_world(
     assert offered.status == Booking.Status.OFFERED
 
     book_course(other_course, parent=other_parent, baby=add_baby(other_parent, "Leo"))
+
+    # Carol's pay-online course: Alice has booked Nico a place and has not paid yet.
+    paid_course = make_course(instructor, title="Baby massage, paid online", days_ahead=16)
+    Course.objects.filter(pk=paid_course.pk).update(payment_mode=Course.PaymentMode.ONLINE)
+    paid_course.refresh_from_db()
+    held = book_course(paid_course, parent=parent, baby=add_baby(parent, "Nico", weeks_old=6))
+    assert held.status == Booking.Status.PENDING_PAYMENT
 
     # The association's staff, at addresses apart from the root conftest's cast, so a test may use both.
     staff_member = person("pat@association.example.org", "Pat Palacios", is_staff=True)
@@ -234,4 +248,6 @@ def build_world(
         other_trainer=other_trainer,
         other_training=other_training,
         other_enrollment=other_enrollment,
+        calendar_feed=renew_calendar_feed(parent, kind=CalendarFeed.Kind.BOOKINGS),
+        held=held,
     )

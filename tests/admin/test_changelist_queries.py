@@ -44,6 +44,7 @@ from classes.tests.factories import (
     BabyFactory,
     BookingFactory,
     CourseFactory,
+    EvaluationFactory,
     SessionFactory,
     VenueFactory,
 )
@@ -54,6 +55,8 @@ from instructors.tests.factories import (
 )
 from notifications.models import OutgoingEmail
 from notifications.tests.factories import EmailAttachmentFactory, HeartbeatFactory, OutgoingEmailFactory
+from payments.models import Refund
+from payments.tests.factories import PaymentFactory, RefundFactory, StripeEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +108,21 @@ def build_heartbeats(rows: int) -> None:
         HeartbeatFactory(name=f"beat-{next(serial)}")
 
 
+def build_payments(rows: int) -> None:
+    for row in range(rows):
+        PaymentFactory(pending=row % 2 == 1)
+
+
+def build_refunds(rows: int) -> None:
+    for row in range(rows):
+        RefundFactory(status=Refund.Status.FAILED if row % 2 else Refund.Status.SUCCEEDED)
+
+
+def build_stripe_events(rows: int) -> None:
+    for _ in range(rows):
+        StripeEventFactory()
+
+
 def build_venues(rows: int) -> None:
     for _ in range(rows):
         VenueFactory()
@@ -140,6 +158,11 @@ def build_bookings(rows: int) -> None:
 def build_attendance(rows: int) -> None:
     for _ in range(rows):
         AttendanceFactory()
+
+
+def build_evaluations(rows: int) -> None:
+    for _ in range(rows):
+        EvaluationFactory()
 
 
 def build_booking_notices(rows: int) -> None:
@@ -230,6 +253,9 @@ BUILDERS: dict[str, Callable[[int], None]] = {
     "accounts.User": build_users,
     "notifications.OutgoingEmail": build_outgoing_emails,
     "notifications.Heartbeat": build_heartbeats,
+    "payments.Payment": build_payments,
+    "payments.Refund": build_refunds,
+    "payments.StripeEvent": build_stripe_events,
     "classes.Venue": build_venues,
     "classes.Course": build_courses,
     "classes.Session": build_sessions,
@@ -238,6 +264,7 @@ BUILDERS: dict[str, Callable[[int], None]] = {
     "classes.Attendance": build_attendance,
     "classes.BookingNotice": build_booking_notices,
     "classes.CourseAction": build_course_actions,
+    "classes.Evaluation": build_evaluations,
     "certification.TrainingCourse": build_trainings,
     "certification.Enrollment": build_enrollments,
     "certification.Certificate": build_certificates,

@@ -21,7 +21,7 @@ from certification.tests.factories import (
     practicum_course,
 )
 from classes.models import Course
-from classes.tests.factories import AttendanceFactory, BookingFactory
+from classes.tests.factories import AttendanceFactory, BookingFactory, EvaluationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ def completed_by(course: Course, parent) -> None:
     booking = BookingFactory(course=course, parent=parent)
     for session in course.sessions.all():
         AttendanceFactory(booking=booking, session=session)
+    EvaluationFactory(booking=booking)
 
 
 def test_each_row_shows_the_families_and_eligibility_its_enrollment_has(client, staff, trainee):

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from classes.models import Booking
 from classes.tests.factories import BabyFactory
-from tests.access.table import ACCESS, INSTRUCTOR, PARENT, TRAINEE
+from tests.access.table import ACCESS, CERTIFICATION_ADMIN, INSTRUCTOR, PARENT, TRAINEE
 from tests.access.world import World
 from tests.browser.conftest import PHONE, AxeAudit, assert_accessible, audit, refused_by_csp, sign_in
 
@@ -90,10 +90,17 @@ def context_for(browser: Browser, live_server) -> Iterator:
 
 
 def test_every_page_has_no_serious_or_critical_accessibility_violation(world, context_for, live_server):
-    people = {None: None, PARENT: world.parent, INSTRUCTOR: world.instructor, TRAINEE: world.trainee}
+    people = {
+        None: None,
+        PARENT: world.parent,
+        INSTRUCTOR: world.instructor,
+        TRAINEE: world.trainee,
+        CERTIFICATION_ADMIN: world.certification_admin,
+    }
     results: list[AxeAudit] = []
     for who, pages in audited_pages(world).items():
-        page = context_for(people[who], viewport=LAPTOP if who in (INSTRUCTOR, TRAINEE) else PHONE)
+        laptop = who in (INSTRUCTOR, TRAINEE, CERTIFICATION_ADMIN)
+        page = context_for(people[who], viewport=LAPTOP if laptop else PHONE)
         for name, url in pages:
             page.goto(live_server.url + url)
             results.append(audit(page, name))

@@ -95,7 +95,13 @@ def test_a_parent_books_and_cancels_with_the_keyboard_alone(page, live_server, p
     booking = Booking.objects.get(parent=parent, course=course)
     assert booking.status == Booking.Status.CONFIRMED
 
-    tab_to(page, lambda focused: focused["text"] == "Cancel Ivy’s place", what="the cancel button")
+    tab_to(page, lambda focused: focused["text"] == "Cancel Ivy’s place", what="the cancel link")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # The confirmation asks once more; nothing is cancelled until its button is pressed.
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    tab_to(page, lambda focused: focused["text"] == "Yes, cancel the place", what="the confirming button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     booking.refresh_from_db()
@@ -135,7 +141,8 @@ def test_a_parent_signs_in_adds_her_baby_books_and_cancels_without_javascript(
     assert booking.baby.first_name == "Ivy"
     screenshot(page, "parent-my-bookings-no-javascript")
 
-    page.get_by_role("button", name="Cancel Ivy’s place").click()
+    page.get_by_role("link", name="Cancel Ivy’s place").click()
+    page.get_by_role("button", name="Yes, cancel the place").click()
     page.wait_for_load_state()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED

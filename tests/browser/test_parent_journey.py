@@ -140,7 +140,11 @@ def test_new_parent_books_gets_her_reminder_and_a_waiting_family_takes_her_place
     arrived(smtp_server, to=other_parent.email, key=f"booking-waitlisted:{waiting.pk}")
 
     # Nora can no longer come and cancels; the place is offered to the waiting family.
-    page.get_by_role("button", name=re.compile("Cancel Ivy")).click()
+    page.get_by_role("link", name=re.compile("Cancel Ivy")).click()
+    assert (
+        "A family is waiting for a place: yours will be offered to them." in page.locator("main").inner_text()
+    )
+    page.get_by_role("button", name="Yes, cancel the place").click()
     page.wait_for_load_state()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED

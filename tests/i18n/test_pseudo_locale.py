@@ -22,6 +22,7 @@ from certification.tests.factories import CertificateFactory, EnrollmentFactory,
 from classes.curriculum import CUES, strokes_for
 from classes.emails import offer_token
 from classes.models import Baby, BookingNotice, Course, CourseMessage, Venue
+from classes.services import book_course
 from classes.tests.factories import BabyFactory, BookingFactory, CourseFactory, SessionFactory, VenueFactory
 from instructors.models import InstructorProfile
 from instructors.tests.factories import (
@@ -30,6 +31,7 @@ from instructors.tests.factories import (
     InstructorProfileFactory,
 )
 from notifications.services import render_email
+from payments.models import Payment, Refund
 from tests.i18n.catalogue import PROJECT_DIR
 from tests.i18n.pseudo import PSEUDO, escaped, html_text
 
@@ -99,6 +101,30 @@ def world(pseudo_locale, instructor, parent, other_parent, trainee, staff, user_
     BookingFactory(course=full, parent=other_parent, baby=leo)
     waiting = BookingFactory(course=full, parent=parent, baby=ivy, waitlisted=True)
     cancelled = BookingFactory(course=draft, parent=parent, baby=ivy, cancelled=True)
+    # Alice holds a place on Carol's pay-online course while she pays; her earlier card payment was refunded.
+    paid_online = CourseFactory(
+        instructor=instructor,
+        venue=venue,
+        title="Masaje con pago en línea",
+        payment_mode=Course.PaymentMode.ONLINE,
+        max_age_weeks=52,
+    )
+    for _ in range(5):
+        SessionFactory(course=paid_online, topic="")
+    held = book_course(paid_online, parent=parent, baby=ivy)
+    refunded = Payment.objects.create(
+        purpose=Payment.Purpose.BOOKING,
+        description=held.payment.description,
+        payer=parent,
+        amount=9250,
+        currency="EUR",
+        status=Payment.Status.SUCCEEDED,
+        succeeded_at=timezone.now(),
+        intent_id="pi_pseudo",
+    )
+    refund = Refund.objects.create(
+        payment=refunded, amount=9250, reason=Refund.Reason.LATE_PAYMENT, status=Refund.Status.SUCCEEDED
+    )
     message = CourseMessage.objects.create(
         course=course, sender=instructor, subject="Aparcamiento", body="Hay sitio en la calle de atrás."
     )
@@ -128,6 +154,8 @@ def world(pseudo_locale, instructor, parent, other_parent, trainee, staff, user_
         "message": message,
         "training": training,
         "open_training": open_training,
+        "held": held,
+        "refund": refund,
     }
 
 
@@ -172,6 +200,8 @@ def test_every_page_and_form_error_is_translated(world):
             "/my/account/",
             "/my/data/",
             "/my/account/delete/",
+            f"/pay/{world['held'].payment_id}/",
+            f"/pay/{world['held'].payment_id}/done/",
             "/accounts/email/",
             "/accounts/password/change/",
             "/accounts/logout/",
@@ -269,9 +299,12 @@ def test_every_email_is_translated(world, template):
         "training": world["training"],
         "progress_url": "https://nurturingtouch.example/training/progress/",
         "trainings_url": "https://nurturingtouch.example/training/",
+        "refund": world["refund"],
+        "payment": world["refund"].payment,
     }
     variants = [{"occasion": occasion} for occasion in ("issued", "renewed", "corrected", "resent")]
     variants += [{"had_place": True, "was_waiting": False}, {"had_place": False, "was_waiting": True}]
+    variants += [{"had_place": True, "was_waiting": False, "refund_online": True}]
     known = data()
     problems = {}
     for variant in variants:

@@ -22,10 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import CERTIFICATION_ADMINS_GROUP, COURSE_COORDINATORS_GROUP, TRAINERS_GROUP, User
-from certification.models import Enrollment, TrainingCourse, default_modules
-from certification.services import accept_enrollment, issue_certificate, record_training_outcome
+from certification.models import Certificate, Enrollment, TrainingCourse, default_modules
+from certification.services import (
+    accept_enrollment,
+    issue_certificate,
+    record_training_outcome,
+    revoke_certificate,
+)
 from classes.curriculum import curriculum_for_week, topic_title
-from classes.models import Attendance, Baby, Booking, Course, Session, Venue
+from classes.models import Attendance, Baby, Booking, Course, Evaluation, Session, Venue
 from classes.services import (
     BookingError,
     SessionPlan,
@@ -36,10 +41,14 @@ from classes.services import (
     weekly_start_times,
 )
 from classes.services.courses import refresh_first_session
+from classes.services.evaluations import submit_evaluation
 from instructors.management.demo_content import (
     COURSES,
     DESCRIPTIONS,
     FAMILIES,
+    FORMER,
+    FORMER_HISTORY,
+    FORMER_REVOCATION,
     HISTORY,
     INSTRUCTORS,
     LONDON,
@@ -60,6 +69,13 @@ from instructors.management.demo_content import (
 )
 from instructors.models import Background, InstructorProfile
 from instructors.services import PublishingError, publish_course, save_profile
+
+# What the demo's past practicum families answered when asked how their course went.
+DEMO_EVALUATIONS = (
+    (Evaluation.HomePractice.DAILY, "Bath time is calm now, and he sleeps better after the massage."),
+    (Evaluation.HomePractice.WEEKLY, "I feel I know what she likes, and when she has had enough."),
+    (Evaluation.HomePractice.SOMETIMES, ""),
+)
 
 
 class Command(BaseCommand):
@@ -84,6 +100,7 @@ class Command(BaseCommand):
             ("course coordinator", email("coordinator")),
             ("staff, no group", email("staff")),
             *(("certified instructor", email(spec.key)) for spec in INSTRUCTORS),
+            ("revoked certificate", email(FORMER.key)),
             ("trainee (practicum)", email(TRAINEE.key)),
             ("parent of twins", email(PARENT.local)),
             ("families", email(f"family1..{len(FAMILIES)}")),
@@ -258,19 +275,29 @@ class DemoSeeder:
             is_published=False,
         )
         for spec in INSTRUCTORS:
-            history = HISTORY[spec.key]
-            venue_tz = spec.venue.time_zone
-            user = self.user(spec.key, spec.full_name, language=spec.language, time_zone=venue_tz)
-            venue = self.profile_and_venue(spec, user)
-            enrollment = self.enrollment(user, training, spec.backgrounds[0].label)
-            if enrollment.status == Enrollment.Status.CERTIFIED:
-                continue
-            enrollment = self.record_outcome(enrollment, exam_score=history.exam_score, fee_paid=True)
-            self.practicum_history(user, venue, training, history, spec.language)
-            issue_certificate(
-                enrollment, actor=self.admin, issued_at=self.now - timedelta(days=history.issued_days_ago)
-            )
-            self.created["certificates"] += 1
+            self.certify(spec, HISTORY[spec.key], training)
+        # One certificate revoked, so that its signed credential shows as revoked everywhere.
+        former = self.certify(FORMER, FORMER_HISTORY, training)
+        if former is not None and former.revoked_at is None:
+            reason, statement = FORMER_REVOCATION
+            revoke_certificate(former, actor=self.admin, reason=reason, public_statement=statement)
+
+    def certify(
+        self, spec: InstructorSpec, history: HistorySpec, training: TrainingCourse
+    ) -> Certificate | None:
+        venue_tz = spec.venue.time_zone
+        user = self.user(spec.key, spec.full_name, language=spec.language, time_zone=venue_tz)
+        venue = self.profile_and_venue(spec, user)
+        enrollment = self.enrollment(user, training, spec.backgrounds[0].label)
+        if enrollment.status == Enrollment.Status.CERTIFIED:
+            return Certificate.objects.filter(enrollment=enrollment).first()
+        enrollment = self.record_outcome(enrollment, exam_score=history.exam_score, fee_paid=True)
+        self.practicum_history(user, venue, training, history, spec.language)
+        certificate = issue_certificate(
+            enrollment, actor=self.admin, issued_at=self.now - timedelta(days=history.issued_days_ago)
+        )
+        self.created["certificates"] += 1
+        return certificate
 
     def practicum_history(
         self, instructor: User, venue: Venue, training: TrainingCourse, history: HistorySpec, language: str
@@ -331,6 +358,22 @@ class DemoSeeder:
                     booking=booking, session=session, status=Attendance.Status.PRESENT, marked_by=instructor
                 )
                 for session in sessions
+            )
+            # Each family answered the evaluation emailed after the last session: a practicum family
+            # counts only with it (CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION).
+            practice, gained = DEMO_EVALUATIONS[number % len(DEMO_EVALUATIONS)]
+            submit_evaluation(
+                booking,
+                home_practice=practice,
+                ratings={
+                    "teaching_rating": 5,
+                    "confidence_rating": 4,
+                    "group_rating": 4,
+                    "recommend_rating": 5,
+                },
+                gained=gained,
+                language=language,
+                now=sessions[-1].ends_at + timedelta(days=2),
             )
         self.created["past practicum courses"] += 1
 
@@ -396,7 +439,8 @@ class DemoSeeder:
                 capacity=spec.capacity,
                 price=Decimal(spec.price),
                 currency=spec.currency,
-                payment_notes=PAYMENT_NOTES[spec.language],
+                payment_notes="" if spec.pay_online else PAYMENT_NOTES[spec.language],
+                payment_mode=Course.PaymentMode.ONLINE if spec.pay_online else Course.PaymentMode.AT_COURSE,
                 min_age_weeks=spec.min_age,
                 max_age_weeks=spec.max_age,
                 is_practicum=spec.is_practicum,

@@ -1,0 +1,46 @@
+"""Models of classes: venues, courses and sessions, babies, bookings and the register, messages to
+families, actions on someone else's course and families' evaluations. Import them from here
+(`from classes.models import Booking`)."""
+
+from __future__ import annotations
+
+from classes.models.actions import CourseAction
+from classes.models.babies import Baby
+from classes.models.bookings import Attendance, Booking, BookingNotice, BookingQuerySet
+from classes.models.calendars import CalendarFeed
+from classes.models.courses import (
+    COURSE_EDITABLE_FIELDS,
+    COURSE_EDITABLE_ONCE_BOOKED,
+    COURSE_FIXED_ONCE_BOOKED,
+    TEACHING_LANGUAGES,
+    Course,
+    CourseQuerySet,
+    Session,
+    Venue,
+    default_cancellation_cutoff_hours,
+)
+from classes.models.evaluations import EVALUATION_TEXT_MAX_LENGTH, RATING_FIELDS, Evaluation
+from classes.models.messages import CourseMessage
+
+__all__ = [
+    "COURSE_EDITABLE_FIELDS",
+    "COURSE_EDITABLE_ONCE_BOOKED",
+    "COURSE_FIXED_ONCE_BOOKED",
+    "EVALUATION_TEXT_MAX_LENGTH",
+    "RATING_FIELDS",
+    "TEACHING_LANGUAGES",
+    "Attendance",
+    "Baby",
+    "Booking",
+    "BookingNotice",
+    "BookingQuerySet",
+    "CalendarFeed",
+    "Course",
+    "CourseAction",
+    "CourseMessage",
+    "CourseQuerySet",
+    "Evaluation",
+    "Session",
+    "Venue",
+    "default_cancellation_cutoff_hours",
+]
