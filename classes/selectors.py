@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -16,6 +18,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     F,
     Func,
     IntegerField,
@@ -44,6 +47,22 @@ def manages_any_course(user) -> bool:
     """Whether this person may act on courses they do not teach: the explicit permission (the Course
     coordinators group), never is_staff, which only opens Django admin."""
     return user.is_authenticated and user.is_active and user.has_perm(MANAGE_ANY_COURSE)
+
+
+def manages_any_course_condition(user_ref) -> Q:
+    """manages_any_course as a condition on the user `user_ref` points at (an OuterRef to the user's pk),
+    for a query that asks it beside other things: active, and a superuser or holding the permission
+    directly or through a group, as ModelBackend.has_perm decides."""
+    app_label, codename = MANAGE_ANY_COURSE.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    user_model = get_user_model()
+    through_groups = user_model.groups.through.objects.filter(
+        **{user_model.groups.field.m2m_field_name(): user_ref}, group__permissions__in=permission
+    )
+    direct = user_model.user_permissions.through.objects.filter(
+        **{user_model.user_permissions.field.m2m_field_name(): user_ref}, permission__in=permission
+    )
+    return Q(is_active=True) & (Q(is_superuser=True) | Exists(through_groups) | Exists(direct))
 
 
 def may_manage_course(user, course: Course) -> bool:
@@ -334,9 +353,21 @@ def catalog_course_ids(
     return courses.values_list("pk", flat=True)
 
 
+CATALOG_LANGUAGES_KEY = "classes:catalog-languages"
+
+
 def catalog_languages() -> list[str]:
-    """Language codes that published courses are taught in, for the catalog's language filter."""
-    return list(Course.objects.published().order_by("language").values_list("language", flat=True).distinct())
+    """Language codes that published courses are taught in, for the catalog's language filter; kept in
+    the shared cache under the catalog version (publishing or cancelling a course bumps it), since every
+    catalog request, even one served from the cache, checks its filters against them first."""
+    version, languages = cached_for_catalog_version(CATALOG_LANGUAGES_KEY)
+    if languages is None:
+        languages = list(
+            Course.objects.published().order_by("language").values_list("language", flat=True).distinct()
+        )
+        if version is not None:
+            cache_for_catalog_version(CATALOG_LANGUAGES_KEY, languages, version=version, seconds=3600)
+    return languages
 
 
 def waitlist_ahead_subquery():
@@ -370,12 +401,17 @@ def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
 
 
 def live_bookings_on(course: Course, parent) -> list[Booking]:
-    """The parent's bookings on a course that are not cancelled (one per baby), with waitlist positions."""
-    return list(
-        with_waitlist_position(Booking.objects.live().filter(course=course, parent=parent))
-        .select_related("baby")
-        .order_by("created_at", "pk")
-    )
+    """The parent's bookings on a course that are not cancelled (one per baby), with waitlist positions.
+
+    Positions are counted (a second query, whatever the number of bookings) only when a booking is on
+    the waitlist: most course pages a parent opens show a place, or nothing, and the count is what costs."""
+    bookings = Booking.objects.live().filter(course=course, parent=parent).select_related("baby")
+    found = list(bookings.order_by("created_at", "pk"))
+    if any(booking.status == Booking.Status.WAITLISTED for booking in found):
+        return list(with_waitlist_position(bookings).order_by("created_at", "pk"))
+    for booking in found:
+        booking.position_on_waitlist = None
+    return found
 
 
 @dataclass

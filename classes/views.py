@@ -23,7 +23,7 @@ from classes.calendar import course_calendar
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
-from classes.page_cache import VISITOR_PAGE_SECONDS, VisitorPage, catalog_page_url, requested_page_number
+from classes.page_cache import VISITOR_PAGE_SECONDS, SharedPage, catalog_page_url, requested_page_number
 from classes.rules import booking_panel, may_cancel_online, next_change
 from classes.selectors import (
     bookings_of_parent,
@@ -87,7 +87,7 @@ def catalog(request):
     form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
     form.is_valid()
     page_number = requested_page_number(request.GET.get("page"))
-    page_cache = VisitorPage(request, catalog_page_url(form, page_number))
+    page_cache = SharedPage(request, catalog_page_url(form, page_number))
     if cached := page_cache.cached():
         return cached
     # Read before the courses, as the visitor's page does, so no card is kept under a newer version than
@@ -118,19 +118,26 @@ def catalog(request):
 def course_detail(request, pk: int, slug: str):
     # Kept under the course's path alone (pk as a number, so "/classes/007-…" is not a page of its own):
     # a query string never makes another page, and a wrong slug redirects before anything is kept, so
-    # only a course's own slug ever has an entry.
-    page_cache = VisitorPage(request, reverse("classes:course_detail", kwargs={"pk": pk, "slug": slug}))
-    if cached := page_cache.cached():
+    # only a course's own slug ever has an entry. The course is kept beside the page, so a signed-in
+    # parent's booking panel is rendered from it without reading it again.
+    page_cache = SharedPage(request, reverse("classes:course_detail", kwargs={"pk": pk, "slug": slug}))
+    now = timezone.now()
+
+    def personal(course: Course) -> dict:
+        return {"course": course, **booking_panel(course, request.user, now=now).as_context()}
+
+    if cached := page_cache.cached(personal):
         return cached
     course = course_for_page(pk)
     if course is None:
         raise Http404
     if slug != course.slug:
         return redirect(course, permanent=True)
-    now = timezone.now()
     return page_cache.render(
         "classes/course_detail.html",
-        {"course": course, **booking_panel(course, request.user, now=now).as_context()},
+        {"course": course},
+        personal=personal,
+        payload=course,
         fresh_until=lambda: next_change(course, now=now),
     )
 

@@ -21,7 +21,7 @@ from certification.selectors import (
 from classes.models import Attendance, Booking, Course, CourseAction, CourseMessage, Session, Venue
 from classes.selectors import (
     courses_managed_by,
-    manages_any_course,
+    manages_any_course_condition,
     waitlist_length_subquery,
     with_availability,
     with_waitlist_position,
@@ -132,13 +132,12 @@ def can_teach(user: User) -> bool:
     trainees in the practicum stage, anyone with a profile or courses already, and course coordinators
     (classes.manage_any_course). Being staff is not enough: is_staff only opens Django admin.
     One query: the navigation asks on every page."""
-    if manages_any_course(user):
-        return True
     me = OuterRef("pk")
     return (
         User.objects.filter(pk=user.pk)
         .filter(
-            Exists(Certificate.objects.filter(holder=me))
+            manages_any_course_condition(me)
+            | Exists(Certificate.objects.filter(holder=me))
             | Exists(InstructorProfile.objects.filter(user=me))
             | Exists(Course.objects.filter(instructor=me))
             | Exists(practicum_stage_enrollments().filter(trainee=me))

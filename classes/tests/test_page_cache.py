@@ -28,9 +28,10 @@ from classes.views import CATALOG_PAGE_SIZE
 pytestmark = pytest.mark.django_db
 
 CATALOG = reverse("classes:catalog")
-# A catalog page served from the cache still reads the languages courses are taught in: the language
-# filter's choices, which its value is checked against before the cache is asked.
-CACHED_CATALOG_QUERIES = 1
+# A catalog page served from the cache reads nothing from the database: even the languages courses are
+# taught in (the language filter's choices, which its value is checked against before the page is asked
+# for) are kept under the catalog version.
+CACHED_CATALOG_QUERIES = 0
 
 
 def course_with_places(capacity: int) -> Course:
@@ -322,3 +323,79 @@ def test_a_wrong_slug_still_redirects_once_the_course_page_is_kept(redis_cache, 
 
     assert response.status_code == 301 and response["Location"] == course.get_absolute_url()
     assert len(page_keys(redis_cache)) == 1
+
+
+def test_a_signed_in_parent_gets_the_kept_course_page_with_their_own_booking_panel(
+    redis_cache, client, parent, other_parent
+):
+    course = course_with_places(3)
+    BookingFactory(course=course, parent=parent, baby=BabyFactory(parent=parent, first_name="Noa"))
+    BabyFactory(parent=other_parent, first_name="Leo")
+    url = course.get_absolute_url()
+    client.force_login(parent)
+    first = client.get(url).content.decode()
+    again = client.get(url).content.decode()
+    client.force_login(other_parent)
+    theirs = client.get(url).content.decode()
+
+    assert "Noa has a place on this course." in first
+    assert "Noa has a place on this course." in again
+    assert [key for key in redis_cache.stored_keys() if ":classes:shared-page:" in key]
+    assert "Noa" not in theirs
+    assert "Leo" in theirs
+    assert "Book a place" in theirs
+    assert "<!--personal:" not in first + again + theirs
+
+
+def test_the_kept_course_page_reads_only_what_is_personal(redis_cache, client, parent):
+    course = course_with_places(3)
+    BookingFactory(course=course, parent=parent)
+    client.force_login(parent)
+    url = course.get_absolute_url()
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as kept:
+        page = client.get(url).content.decode()
+
+    read = " ".join(query["sql"] for query in kept.captured_queries)
+    assert "has a place on this course" in page
+    assert len(kept) < len(first)
+    assert '"classes_session"' not in read
+    assert '"classes_venue"' not in read
+
+
+def test_a_booking_shows_in_the_signed_in_parents_kept_panel_at_once(
+    redis_cache, client, parent, django_capture_on_commit_callbacks
+):
+    course = course_with_places(3)
+    baby = BabyFactory(parent=parent, first_name="Noa")
+    client.force_login(parent)
+    url = course.get_absolute_url()
+    assert "Who is coming?" in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_course(course, parent=parent, baby=baby)
+    page = client.get(url).content.decode()
+
+    assert "Noa has a place on this course." in page
+    assert "2 places left" in page
+
+
+def test_the_signed_in_catalog_is_kept_once_per_menu_and_never_shows_another_menu(
+    redis_cache, client, parent, instructor
+):
+    SessionFactory(course=CourseFactory(instructor=instructor))
+    client.force_login(instructor)
+    client.get(CATALOG)
+    client.force_login(parent)
+    assert client.get(CATALOG).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(CATALOG).content.decode()
+
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert '"classes_course"' not in read
+    assert "Sign out" in page
+    assert reverse("instructors:dashboard") not in page
+    client.force_login(instructor)
+    assert reverse("instructors:dashboard") in client.get(CATALOG).content.decode()
