@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -208,6 +209,20 @@ def courses_for_cards(pks: Sequence[int]) -> list[Course]:
     )
     by_pk = {course.pk: course for course in courses}
     return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def card_fingerprint(course: Course) -> str:
+    """A digest of everything a course card (templates/includes/course_card.html) may show, for the key
+    it is kept under: every column of the course and of its venue, the places left, and the instructor's
+    names. Whole rows rather than the fields the card uses today, so a card that starts showing another
+    field is never read from an older key."""
+    parts = [getattr(course, field.attname) for field in Course._meta.concrete_fields]
+    if course.venue is not None:
+        parts += [getattr(course.venue, field.attname) for field in course.venue._meta.concrete_fields]
+    instructor = course.instructor
+    profile = getattr(instructor, "instructor_profile", None)
+    parts += [course.places_left, instructor.full_name, profile.display_name if profile else None]
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def upcoming_courses(*, limit: int | None = None) -> list[Course]:

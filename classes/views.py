@@ -23,16 +23,17 @@ from classes.calendar import course_calendar
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
-from classes.page_cache import VISITOR_PAGE_SECONDS, SharedPage, catalog_page_url, requested_page_number
+from classes.page_cache import SharedPage, catalog_page_url, requested_page_number
 from classes.rules import booking_panel, may_cancel_online, next_change
 from classes.selectors import (
     bookings_of_parent,
     cache_fragments,
+    cache_is_shared,
     cached_fragments,
     cancellation_deadline_of,
+    card_fingerprint,
     catalog_course_ids,
     catalog_languages,
-    catalog_version,
     course_for_page,
     courses_for_cards,
     waitlist_position,
@@ -40,6 +41,8 @@ from classes.selectors import (
 from classes.services import BookingError
 
 CATALOG_PAGE_SIZE = 12
+# A kept card is found again only while nothing it shows has changed; this only bounds what is kept.
+CARD_SECONDS = 24 * 3600
 
 
 def _today(user) -> date:
@@ -58,16 +61,18 @@ def _safe_next(request) -> str:
     return target if allowed else ""
 
 
-def _course_cards(courses: list[Course], *, version: int | None) -> list[str]:
+def _course_cards(courses: list[Course]) -> list[str]:
     """The courses' cards as HTML, in order. A card is the same for everyone reading the page in one
-    language, so under a catalog version (read before the courses were) the cards are kept in the shared
-    cache and read in one round trip: a signed-in person's catalog page, rendered for them alone, does not
-    render twelve cards each time. Places left stay exact: every change a card shows bumps the version."""
+    language, so the cards are kept in the shared cache and read in one round trip: a signed-in person's
+    catalog page, or the first after any booking, does not render twelve cards each time. A card is kept
+    under a digest of everything it is drawn from (classes.selectors.card_fingerprint), not under the
+    catalog version, so a booking on one course leaves the other cards kept; places left stay exact,
+    since they are part of the digest."""
     card = get_template("includes/course_card.html")
-    if version is None:
+    if not cache_is_shared():
         return [card.render({"course": course}) for course in courses]
     language = translation.get_language()
-    keys = [f"classes:course-card:{version}:{language}:{course.pk}" for course in courses]
+    keys = [f"classes:course-card:{language}:{card_fingerprint(course)}" for course in courses]
     cards = cached_fragments(keys)
     missing = {
         key: card.render({"course": course})
@@ -75,7 +80,7 @@ def _course_cards(courses: list[Course], *, version: int | None) -> list[str]:
         if key not in cards
     }
     if missing:
-        cache_fragments(missing, seconds=VISITOR_PAGE_SECONDS)
+        cache_fragments(missing, seconds=CARD_SECONDS)
         cards.update(missing)
     return [mark_safe(cards[key]) for key in keys]
 
@@ -90,9 +95,6 @@ def catalog(request):
     page_cache = SharedPage(request, catalog_page_url(form, page_number))
     if cached := page_cache.cached():
         return cached
-    # Read before the courses, as the visitor's page does, so no card is kept under a newer version than
-    # the rows it shows.
-    version = page_cache.version if page_cache.key is not None else catalog_version()
     filters = form.filters()
     course_ids = catalog_course_ids(**filters)
     # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
@@ -104,7 +106,7 @@ def catalog(request):
             "form": form,
             "page": page,
             "courses": page.object_list,
-            "cards": _course_cards(page.object_list, version=version),
+            "cards": _course_cards(page.object_list),
             "filtered": bool(filters),
         },
         # Soonest first: the first course of the catalog (on any page) is the next to start, and so to drop

@@ -399,3 +399,29 @@ def test_the_signed_in_catalog_is_kept_once_per_menu_and_never_shows_another_men
     assert reverse("instructors:dashboard") not in page
     client.force_login(instructor)
     assert reverse("instructors:dashboard") in client.get(CATALOG).content.decode()
+
+
+def test_a_booking_re_renders_only_the_card_of_its_own_course(
+    redis_cache, client, parent, django_capture_on_commit_callbacks
+):
+    booked, _other, _third = (course_with_places(3) for _ in range(3))
+    assert card_renders(client, CATALOG) == 3
+    assert card_renders(client, CATALOG) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_course(booked, parent=parent, baby=BabyFactory(parent=parent))
+
+    assert card_renders(client, CATALOG) == 1
+    assert client.get(CATALOG).content.decode().count("3 places left") == 2
+
+
+def test_a_changed_title_gets_a_new_card_though_no_place_changed(
+    redis_cache, client, django_capture_on_commit_callbacks
+):
+    course = course_with_places(3)
+    client.get(CATALOG)
+    Course.objects.filter(pk=course.pk).update(title="Saturday afternoons")
+
+    page = client.get(CATALOG, {"format": "venue"}).content.decode()
+
+    assert "Saturday afternoons" in page
