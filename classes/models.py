@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import global_settings, settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -292,7 +292,16 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
     def holding_a_place(self) -> BookingQuerySet:
         """Confirmed places and places offered to a waitlisted family but not yet answered."""
-        return self.filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.OFFERED])
+        return self.filter(status__in=Booking.HOLDING_A_PLACE)
+
+    def place_counts(self, *, baby) -> dict[str, int]:
+        """In one query, for the booking services under the course lock: places `taken` (holding_a_place),
+        families `waiting`, and the `baby`'s own live bookings (`booked`)."""
+        return self.aggregate(
+            taken=Count("pk", filter=Q(status__in=Booking.HOLDING_A_PLACE)),
+            waiting=Count("pk", filter=Q(status=Booking.Status.WAITLISTED)),
+            booked=Count("pk", filter=Q(baby=baby) & ~Q(status=Booking.Status.CANCELLED)),
+        )
 
 
 class Booking(models.Model):
@@ -310,6 +319,10 @@ class Booking(models.Model):
         OFFER_DECLINED = "offer_declined", _("Offer declined")
         COURSE_CANCELLED = "course_cancelled", _("Course cancelled")
         LEFT_WAITLIST = "left_waitlist", _("Left the waitlist")
+
+    # What counts as taken against a course's capacity: confirmed places, and places offered to a
+    # waitlisted family but not yet answered.
+    HOLDING_A_PLACE = (Status.CONFIRMED, Status.OFFERED)
 
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="bookings"

@@ -36,7 +36,6 @@ from classes.selectors import (
     catalog_languages,
     course_for_page,
     courses_for_cards,
-    waitlist_position,
 )
 from classes.services import BookingError
 
@@ -188,7 +187,7 @@ def book(request, pk: int):
             % names,
         )
     else:
-        names["position"] = waitlist_position(booking)
+        names["position"] = booking.position_on_waitlist
         if form.cleaned_data["expected"] == "book":
             message = _(
                 "Sorry: the last place was taken while you were looking. "
