@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -84,6 +85,24 @@ def _course_cards(courses: list[Course]) -> list[str]:
     return [mark_safe(cards[key]) for key in keys]
 
 
+def _catalog_filters(form: CatalogFilterForm, *, filtered: bool, url: str | None) -> str:
+    """The filter form as HTML. A form for a canonical catalog URL (the filters as the site offers them,
+    nothing typed) is the same for everyone in one language, so it is kept in the shared cache: on the
+    first page after a booking it is most of what is left to render."""
+    template = get_template("classes/_catalog_filters.html")
+    context = {"form": form, "filtered": filtered}
+    if url is None or not cache_is_shared():
+        return template.render(context)
+    choices = "|".join(code for code, _label in form.fields["language"].choices)
+    digest = hashlib.blake2b(f"{url}|{choices}".encode(), digest_size=16).hexdigest()
+    key = f"classes:catalog-filters:{translation.get_language()}:{digest}"
+    html = cached_fragments([key]).get(key)
+    if html is None:
+        html = template.render(context)
+        cache_fragments({key: html}, seconds=CARD_SECONDS)
+    return mark_safe(html)
+
+
 def catalog(request):
     # The filters are validated before the cache is asked, so that a visitor's page is kept under its
     # canonical URL only. A page served from the cache costs one query (the languages courses are taught in,
@@ -106,6 +125,7 @@ def catalog(request):
             "page": page,
             "courses": page.object_list,
             "cards": _course_cards(page.object_list),
+            "filters": _catalog_filters(form, filtered=bool(filters), url=page_cache.url),
             "filtered": bool(filters),
         },
         # Soonest first: the first course of the catalog (on any page) is the next to start, and so to drop

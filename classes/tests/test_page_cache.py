@@ -425,3 +425,17 @@ def test_a_changed_title_gets_a_new_card_though_no_place_changed(
     page = client.get(CATALOG, {"format": "venue"}).content.decode()
 
     assert "Saturday afternoons" in page
+
+
+def test_the_filter_form_is_kept_for_canonical_pages_only_and_shows_what_was_sent(redis_cache, client):
+    catalog_of_fourteen()
+    client.get(CATALOG, {"language": "es"})
+    kept = {key for key in redis_cache.stored_keys() if ":classes:catalog-filters:" in key}
+
+    typed = client.get(CATALOG, {"city": "Villa Nueva"}).content.decode()
+    spanish = client.get(CATALOG, {"language": "es"}).content.decode()
+
+    assert len(kept) == 1
+    assert {key for key in redis_cache.stored_keys() if ":classes:catalog-filters:" in key} == kept
+    assert 'value="Villa Nueva"' in typed
+    assert '<option value="es" selected>' in spanish
