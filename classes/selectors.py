@@ -202,12 +202,28 @@ def with_availability(courses: QuerySet[Course]) -> QuerySet[Course]:
 
 
 def courses_for_cards(pks: Sequence[int]) -> list[Course]:
-    """The courses with these ids, in this order, as course cards show them: with availability, venue
-    and instructor's profile (one query for any number)."""
-    courses = with_availability(Course.objects.filter(pk__in=pks)).select_related(
+    """The courses with these ids, in this order, as course cards show them: with ``places_taken`` and
+    ``places_left``, venue and instructor's profile (two queries for any number).
+
+    The places are counted in a query of their own, grouped by course, rather than as the correlated
+    subqueries of with_availability: Postgres spent several times longer planning that one query over
+    four joined tables than running it."""
+    courses = Course.objects.filter(pk__in=pks).select_related(
         "venue", "instructor", "instructor__instructor_profile"
     )
-    by_pk = {course.pk: course for course in courses}
+    taken = dict(
+        Booking.objects.filter(course_id__in=pks)
+        .holding_a_place()
+        .order_by()
+        .values("course_id")
+        .annotate(taken=Count("pk"))
+        .values_list("course_id", "taken")
+    )
+    by_pk = {}
+    for course in courses:
+        course.places_taken = taken.get(course.pk, 0)
+        course.places_left = course.capacity - course.places_taken
+        by_pk[course.pk] = course
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
