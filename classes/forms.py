@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django import forms
@@ -10,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import TEACHING_LANGUAGES, Course
+from classes.places import DEFAULT_RADIUS_KM, RADII_KM, Place, find_place, suggest_places
 
 DATE_FORMAT_MESSAGE = _("Enter a date like 2026-05-31.")
 
@@ -53,6 +55,21 @@ class CatalogFilterForm(forms.Form):
         help_text=_("Online courses are listed too, unless you choose “In person only”."),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
     )
+    near = forms.CharField(
+        label=_("Near (town or city)"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Courses nearest first. Online courses are listed too, unless you choose “In person only”."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
+    )
+    within = forms.TypedChoiceField(
+        label=_("Within"),
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_RADIUS_KM,
+    )
     format = forms.ChoiceField(label=_("In person or online"), choices=FORMAT_CHOICES, required=False)
     language = forms.ChoiceField(label=_("Taught in"), required=False)
     starts_from = date_field(_("Starting from"), required=False)
@@ -63,9 +80,15 @@ class CatalogFilterForm(forms.Form):
         help_text=_("Shows only the courses whose age range fits your baby at the first session."),
     )
 
-    def __init__(self, *args, languages: list[str], today: date, **kwargs) -> None:
+    def __init__(
+        self, *args, languages: list[str], today: date, prefer_countries: Iterable[str] = (), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.prefer_countries = prefer_countries
+        self.place: Place | None = None
+        self.suggestions: list[Place] = []
+        self.fields["within"].choices = [(radius, _("%(km)s km") % {"km": radius}) for radius in RADII_KM]
         names = dict(TEACHING_LANGUAGES)
         self.fields["language"].choices = [
             ("", _("Any language")),
@@ -74,6 +97,28 @@ class CatalogFilterForm(forms.Form):
 
     def clean_city(self) -> str:
         return " ".join(self.cleaned_data["city"].split())
+
+    def clean_near(self) -> str:
+        """The place, as the gazetteer names it (classes.places); an unknown one is an error that offers
+        the places with the closest names."""
+        near = " ".join(self.cleaned_data["near"].split())
+        if not near:
+            return ""
+        self.place = find_place(near, prefer=self.prefer_countries)
+        if self.place is None:
+            self.suggestions = suggest_places(near)
+            if self.suggestions:
+                raise forms.ValidationError(
+                    _("We don't know a place called “%(place)s”. Did you mean %(suggestions)s?")
+                    % {
+                        "place": near,
+                        "suggestions": _(" or ").join(f"“{place.label}”" for place in self.suggestions[:3]),
+                    }
+                )
+            raise forms.ValidationError(
+                _("We don't know a place called “%(place)s”. Try the nearest town or city.") % {"place": near}
+            )
+        return near
 
     def clean_baby_born(self) -> date | None:
         born = self.cleaned_data["baby_born"]
@@ -101,6 +146,10 @@ class CatalogFilterForm(forms.Form):
         """The filters in force, in words, for the collapsed filter box."""
         active = self.filters()
         words = []
+        if self.place is not None and "near" in active:
+            words.append(
+                _("Within %(km)s km of %(place)s") % {"km": active["within"], "place": self.place.label}
+            )
         city, where = active.get("city"), active.get("format")
         if city and where == Course.Format.VENUE:
             words.append(_("In “%(city)s”") % {"city": city})
@@ -127,7 +176,11 @@ class CatalogFilterForm(forms.Form):
     def filters(self) -> dict:
         """The filters that are valid, ready for ``classes.selectors.catalog_course_ids``."""
         cleaned = getattr(self, "cleaned_data", {})
-        return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
+        active = {name: cleaned[name] for name in self.fields if cleaned.get(name) and name != "within"}
+        if "near" in active:
+            active["near"] = self.place
+            active["within"] = cleaned.get("within") or DEFAULT_RADIUS_KM
+        return active
 
 
 class BabyForm(forms.Form):

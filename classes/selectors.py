@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    ExpressionWrapper,
     F,
+    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -31,10 +34,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
 from classes.models import Booking, Course, Session
+from classes.places import DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, Place, bounding_box, distance_km
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +231,32 @@ def courses_for_cards(pks: Sequence[int]) -> list[Course]:
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
+def distance_from(place: Place, latitude: str, longitude: str) -> Func:
+    """Kilometres from the place to the position in these two fields (haversine, in SQL; None where the
+    position is unknown)."""
+    latitude_0, longitude_0 = math.radians(place.latitude), math.radians(place.longitude)
+    half_north = (Radians(F(latitude)) - Value(latitude_0)) / 2
+    half_east = (Radians(F(longitude)) - Value(longitude_0)) / 2
+    haversine = Power(Sin(half_north), 2) + Value(math.cos(latitude_0)) * Cos(Radians(F(latitude))) * Power(
+        Sin(half_east), 2
+    )
+    # Rounding can take the haversine a hair past 1, where ASIN is undefined.
+    return ExpressionWrapper(
+        Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(haversine, Value(1.0)))), output_field=FloatField()
+    )
+
+
+def with_distances(courses: list[Course], near: Place | None) -> list[Course]:
+    """Set ``distance_km`` on each course at a venue with a position (None otherwise), for its card."""
+    for course in courses:
+        venue = course.venue
+        known = near is not None and venue is not None and venue.latitude is not None
+        course.distance_km = (
+            distance_km(near.latitude, near.longitude, venue.latitude, venue.longitude) if known else None
+        )
+    return courses
+
+
 def card_fingerprint(course: Course) -> str:
     """A digest of everything a course card (templates/includes/course_card.html) may show, for the key
     it is kept under: every column of the course and of its venue, the places left, and the instructor's
@@ -238,6 +268,7 @@ def card_fingerprint(course: Course) -> str:
     instructor = course.instructor
     profile = getattr(instructor, "instructor_profile", None)
     parts += [course.places_left, instructor.full_name, profile.display_name if profile else None]
+    parts.append(round(course.distance_km) if getattr(course, "distance_km", None) is not None else None)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -337,6 +368,8 @@ def catalog_course_ids(
     starts_from: date | None = None,
     starts_to: date | None = None,
     baby_born: date | None = None,
+    near: Place | None = None,
+    within: int = DEFAULT_RADIUS_KM,
 ) -> QuerySet[Course, int]:
     """Ids of the published courses whose first session is ahead, soonest first (ties by id), narrowed by
     the catalog's filters: a lazy queryset the view's paginator counts and slices in SQL, so only the page
@@ -349,6 +382,10 @@ def catalog_course_ids(
     too (they are near everyone). Dates are the first session's date in the course's own time zone. A
     baby's date of birth keeps the courses whose age range fits the baby at the first session, counted as
     ``classes.services.book_course`` counts it: whole weeks on the local date of the first session.
+
+    Near a place, the courses at venues within `within` km come nearest first (then soonest), and online
+    courses after them, unless the parent asked for courses at a venue only. The venues are cut first by a
+    box of latitudes and longitudes on their position index; only those in the box have a distance computed.
     """
     courses = (
         Course.objects.published()
@@ -362,6 +399,18 @@ def catalog_course_ids(
         in_city = Q(venue__city__icontains=city)
         courses = courses.filter(
             in_city if format == Course.Format.VENUE else in_city | Q(format=Course.Format.ONLINE)
+        )
+    if near is not None:
+        south, north, west, east = bounding_box(near, within)
+        close = Q(
+            venue__latitude__range=(south, north),
+            venue__longitude__range=(west, east),
+            distance__lte=within,
+        )
+        courses = (
+            courses.alias(distance=distance_from(near, "venue__latitude", "venue__longitude"))
+            .filter(close if format == Course.Format.VENUE else close | Q(format=Course.Format.ONLINE))
+            .order_by(F("distance").asc(nulls_last=True), "first_session_at", "pk")
         )
     if language:
         courses = courses.filter(language=language)
@@ -384,21 +433,27 @@ def catalog_course_ids(
     return courses.values_list("pk", flat=True)
 
 
-CATALOG_LANGUAGES_KEY = "classes:catalog-languages"
+CATALOG_FACETS_KEY = "classes:catalog-facets"
 
 
-def catalog_languages() -> list[str]:
-    """Language codes that published courses are taught in, for the catalog's language filter; kept in
-    the shared cache under the catalog version (publishing or cancelling a course bumps it), since every
-    catalog request, even one served from the cache, checks its filters against them first."""
-    version, languages = cached_for_catalog_version(CATALOG_LANGUAGES_KEY)
-    if languages is None:
-        languages = list(
-            Course.objects.published().order_by("language").values_list("language", flat=True).distinct()
-        )
+def catalog_facets() -> dict[str, list[str]]:
+    """What the catalog's filters are checked against: the language codes published courses are taught
+    in (the language filter's choices) and the countries of their venues (where a place name shared by
+    several towns most likely means). Kept in the shared cache under the catalog version (publishing or
+    cancelling a course bumps it), since every catalog request, even one served from the cache, checks
+    its filters against them first."""
+    version, facets = cached_for_catalog_version(CATALOG_FACETS_KEY)
+    if facets is None:
+        published = Course.objects.published().order_by()
+        facets = {
+            "languages": sorted(set(published.values_list("language", flat=True).distinct())),
+            "countries": sorted(
+                set(published.exclude(venue=None).values_list("venue__country", flat=True).distinct())
+            ),
+        }
         if version is not None:
-            cache_for_catalog_version(CATALOG_LANGUAGES_KEY, languages, version=version, seconds=3600)
-    return languages
+            cache_for_catalog_version(CATALOG_FACETS_KEY, facets, version=version, seconds=3600)
+    return facets
 
 
 def waitlist_ahead_subquery():

@@ -34,9 +34,10 @@ from classes.selectors import (
     cancellation_deadline_of,
     card_fingerprint,
     catalog_course_ids,
-    catalog_languages,
+    catalog_facets,
     course_for_page,
     courses_for_cards,
+    with_distances,
 )
 from classes.services import BookingError
 
@@ -104,10 +105,16 @@ def _catalog_filters(form: CatalogFilterForm, *, filtered: bool, url: str | None
 
 
 def catalog(request):
-    # The filters are validated before the cache is asked, so that a visitor's page is kept under its
-    # canonical URL only. A page served from the cache costs one query (the languages courses are taught in,
-    # the language filter's choices) and one round trip to the cache.
-    form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
+    # The filters are validated before the cache is asked, so that a page is kept under its canonical URL
+    # only. A page served from the cache costs two round trips to the cache and no query: the filters'
+    # choices (catalog_facets) are kept under the catalog version too.
+    facets = catalog_facets()
+    form = CatalogFilterForm(
+        request.GET,
+        languages=facets["languages"],
+        prefer_countries=facets["countries"],
+        today=_today(request.user),
+    )
     form.is_valid()
     page_number = requested_page_number(request.GET.get("page"))
     page_cache = SharedPage(request, catalog_page_url(form, page_number))
@@ -117,7 +124,7 @@ def catalog(request):
     course_ids = catalog_course_ids(**filters)
     # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
     page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
-    page.object_list = courses_for_cards(list(page.object_list))
+    page.object_list = with_distances(courses_for_cards(list(page.object_list)), filters.get("near"))
     return page_cache.render(
         "classes/course_list.html",
         {
