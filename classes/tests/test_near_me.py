@@ -11,12 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from classes.models import Course
 from classes.places import distance_km, find_place
 from classes.services import create_venue
 from classes.tests.factories import CourseFactory, SessionFactory, VenueFactory
 from classes.tests.test_page_cache import course_with_places
-from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +93,8 @@ def test_a_misspelt_town_gets_the_places_with_the_closest_names_and_the_other_fi
     page = response.content.decode()
 
     assert response.status_code == 200
-    assert "We don&#x27;t know a place called “Madird”" in page or "We don't know a place called “Madird”" in page
-    assert "?near=Madrid%2C+Spain" in page or "?format=online&amp;near=Madrid%2C+Spain" in page
+    assert "know a place called “Madird”" in page
+    assert "near=Madrid%2C+Spain" in page
     assert titles(page) == ["Online evenings"]
 
 
