@@ -38,30 +38,15 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
-class CatalogFilterForm(forms.Form):
-    """The catalog's GET filters. Every field is optional; a bad value is reported next to its field and
-    that filter alone is left out."""
+class NearFilterForm(forms.Form):
+    """A place and a radius, for lists that can be read nearest first (the catalog, the directory):
+    `place` is the place the gazetteer found (classes.places), `suggestions` the closest names when it
+    found none."""
 
-    FORMAT_CHOICES = [
-        ("", _("In person and online")),
-        (Course.Format.VENUE, _("In person only")),
-        (Course.Format.ONLINE, _("Online only")),
-    ]
-
-    city = forms.CharField(
-        label=_("Town or city"),
-        max_length=100,
-        required=False,
-        help_text=_("Online courses are listed too, unless you choose “In person only”."),
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
-    )
     near = forms.CharField(
         label=_("Near (town or city)"),
         max_length=100,
         required=False,
-        help_text=_(
-            "Courses nearest first. Online courses are listed too, unless you choose “In person only”."
-        ),
         widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
     )
     within = forms.TypedChoiceField(
@@ -70,33 +55,13 @@ class CatalogFilterForm(forms.Form):
         required=False,
         empty_value=DEFAULT_RADIUS_KM,
     )
-    format = forms.ChoiceField(label=_("In person or online"), choices=FORMAT_CHOICES, required=False)
-    language = forms.ChoiceField(label=_("Taught in"), required=False)
-    starts_from = date_field(_("Starting from"), required=False)
-    starts_to = date_field(_("Starting by"), required=False)
-    baby_born = date_field(
-        _("Your baby's date of birth"),
-        required=False,
-        help_text=_("Shows only the courses whose age range fits your baby at the first session."),
-    )
 
-    def __init__(
-        self, *args, languages: list[str], today: date, prefer_countries: Iterable[str] = (), **kwargs
-    ) -> None:
+    def __init__(self, *args, prefer_countries: Iterable[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today
         self.prefer_countries = prefer_countries
         self.place: Place | None = None
         self.suggestions: list[Place] = []
         self.fields["within"].choices = [(radius, _("%(km)s km") % {"km": radius}) for radius in RADII_KM]
-        names = dict(TEACHING_LANGUAGES)
-        self.fields["language"].choices = [
-            ("", _("Any language")),
-            *sorted(((code, _(names.get(code, code))) for code in languages), key=lambda pair: str(pair[1])),
-        ]
-
-    def clean_city(self) -> str:
-        return " ".join(self.cleaned_data["city"].split())
 
     def clean_near(self) -> str:
         """The place, as the gazetteer names it (classes.places); an unknown one is an error that offers
@@ -119,6 +84,57 @@ class CatalogFilterForm(forms.Form):
                 _("We don't know a place called “%(place)s”. Try the nearest town or city.") % {"place": near}
             )
         return near
+
+    def place_filters(self) -> dict:
+        """{"near": the place, "within": km} when a place was found, else nothing."""
+        if self.place is None or not getattr(self, "cleaned_data", {}).get("near"):
+            return {}
+        return {"near": self.place, "within": self.cleaned_data.get("within") or DEFAULT_RADIUS_KM}
+
+
+class CatalogFilterForm(NearFilterForm):
+    """The catalog's GET filters. Every field is optional; a bad value is reported next to its field and
+    that filter alone is left out."""
+
+    FORMAT_CHOICES = [
+        ("", _("In person and online")),
+        (Course.Format.VENUE, _("In person only")),
+        (Course.Format.ONLINE, _("Online only")),
+    ]
+
+    city = forms.CharField(
+        label=_("Town or city"),
+        max_length=100,
+        required=False,
+        help_text=_("Online courses are listed too, unless you choose “In person only”."),
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
+    )
+    format = forms.ChoiceField(label=_("In person or online"), choices=FORMAT_CHOICES, required=False)
+    language = forms.ChoiceField(label=_("Taught in"), required=False)
+    starts_from = date_field(_("Starting from"), required=False)
+    starts_to = date_field(_("Starting by"), required=False)
+    baby_born = date_field(
+        _("Your baby's date of birth"),
+        required=False,
+        help_text=_("Shows only the courses whose age range fits your baby at the first session."),
+    )
+
+    def __init__(
+        self, *args, languages: list[str], today: date, prefer_countries: Iterable[str] = (), **kwargs
+    ) -> None:
+        super().__init__(*args, prefer_countries=prefer_countries, **kwargs)
+        self.today = today
+        self.fields["near"].help_text = _(
+            "Courses nearest first. Online courses are listed too, unless you choose “In person only”."
+        )
+        names = dict(TEACHING_LANGUAGES)
+        self.fields["language"].choices = [
+            ("", _("Any language")),
+            *sorted(((code, _(names.get(code, code))) for code in languages), key=lambda pair: str(pair[1])),
+        ]
+
+    def clean_city(self) -> str:
+        return " ".join(self.cleaned_data["city"].split())
 
     def clean_baby_born(self) -> date | None:
         born = self.cleaned_data["baby_born"]
@@ -176,11 +192,12 @@ class CatalogFilterForm(forms.Form):
     def filters(self) -> dict:
         """The filters that are valid, ready for ``classes.selectors.catalog_course_ids``."""
         cleaned = getattr(self, "cleaned_data", {})
-        active = {name: cleaned[name] for name in self.fields if cleaned.get(name) and name != "within"}
-        if "near" in active:
-            active["near"] = self.place
-            active["within"] = cleaned.get("within") or DEFAULT_RADIUS_KM
-        return active
+        active = {
+            name: cleaned[name]
+            for name in self.fields
+            if cleaned.get(name) and name not in ("near", "within")
+        }
+        return {**active, **self.place_filters()}
 
 
 class BabyForm(forms.Form):

@@ -113,7 +113,7 @@ def _save_profile(user: User, *, photo_name: str, remove_photo: bool, background
             profile = InstructorProfile(user=user, slug=_unique_slug(fields["display_name"]))
         for name, value in fields.items():
             setattr(profile, name, value)
-        place = find_place(profile.city, country=profile.country) if profile.city else None
+        place = find_place(profile.city, country=str(profile.country)) if profile.city else None
         profile.latitude, profile.longitude = (place.latitude, place.longitude) if place else (None, None)
         replaced = profile.photo.name if (photo_name or remove_photo) and profile.photo else ""
         if photo_name or remove_photo:

@@ -53,7 +53,7 @@ def create_venue(
     """Create a venue owned by the instructor who adds it, placed where they say or, by default, at the
     centre of its city (classes.places; none when the gazetteer does not know the city)."""
     if latitude is None or longitude is None:
-        place = find_place(city, country=country)
+        place = find_place(city, country=str(country))
         latitude, longitude = (place.latitude, place.longitude) if place else (None, None)
     with transaction.atomic():
         venue = Venue(

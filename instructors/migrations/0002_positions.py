@@ -13,7 +13,7 @@ def place_existing(apps, schema_editor):
     from classes.places import find_place
 
     for row in rows:
-        place = find_place(row.city, country=row.country)
+        place = find_place(row.city, country=str(row.country))
         if place is not None:
             row.latitude, row.longitude = place.latitude, place.longitude
             row.save(update_fields=["latitude", "longitude"])
