@@ -92,6 +92,16 @@ PAGES: dict[str, list[Page] | None] = {
     "classes:catalog": [
         Page("/classes/", "anonymous", _url("classes:catalog")),
         Page("/classes/?city=Madrid", "anonymous", lambda o: reverse("classes:catalog") + "?city=Madrid"),
+        Page(
+            "/classes/?near=Madrid&within=25",
+            "anonymous",
+            lambda o: reverse("classes:catalog") + "?near=Madrid&within=25",
+        ),
+        Page(
+            "/classes/?near=Madird (misspelt)",
+            "anonymous",
+            lambda o: reverse("classes:catalog") + "?near=Madird",
+        ),
         Page("/classes/ (signed in)", "parent", _url("classes:catalog")),
     ],
     "classes:course_detail": [
@@ -116,7 +126,14 @@ PAGES: dict[str, list[Page] | None] = {
     "classes:baby_edit": [
         Page("baby edit", "parent", _url("classes:baby_edit", pk=lambda o: o.booking.baby_id))
     ],
-    "instructors:directory": [Page("/instructors/", "anonymous", _url("instructors:directory"))],
+    "instructors:directory": [
+        Page("/instructors/", "anonymous", _url("instructors:directory")),
+        Page(
+            "/instructors/?near=London&within=50",
+            "anonymous",
+            lambda o: reverse("instructors:directory") + "?near=London&within=50",
+        ),
+    ],
     "instructors:profile_detail": [
         Page(
             "instructor profile",

@@ -29,6 +29,7 @@ PAGES = {
     "catalog_signed_in": "catalog, signed in",
     "course_page_signed_out": "course page, signed out",
     "course_page_signed_in": "course page, signed in",
+    "catalog_near": "catalog near a town (25 km), signed out",
 }
 
 

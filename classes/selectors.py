@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
-from classes.models import Booking, Course, Session
+from classes.models import Booking, Course, Session, Venue
 from classes.places import DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, Place, bounding_box, distance_km
 
 logger = logging.getLogger(__name__)
@@ -167,6 +167,18 @@ def bump_catalog_version() -> None:
         logger.error("Could not bump the catalog version; cached pages may lag.", exc_info=True)
 
 
+def bump_catalog_listing() -> None:
+    """As bump_catalog_version, for a change to which courses are listed and how (a course published,
+    cancelled or edited): the filters' choices (catalog_facets) are read again too."""
+    bump_catalog_version()
+    if not cache_is_shared():
+        return
+    try:
+        cache.delete(CATALOG_FACETS_KEY)
+    except Exception:
+        logger.error("Could not forget the catalog's filter choices; they may lag.", exc_info=True)
+
+
 def places_taken_subquery():
     """Confirmed plus offered-but-unanswered places of the outer course (offers hold a place)."""
     return Coalesce(
@@ -229,6 +241,15 @@ def courses_for_cards(pks: Sequence[int]) -> list[Course]:
         course.places_left = course.capacity - course.places_taken
         by_pk[course.pk] = course
     return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def online_alongside(filters: dict, *, limit: int) -> list[int]:
+    """The first few online courses matching the catalog's other filters, for the list of courses near a
+    place (online courses are near everyone); none when the parent asked for courses at a venue only."""
+    if filters.get("format") == Course.Format.VENUE:
+        return []
+    others = {name: value for name, value in filters.items() if name not in ("near", "within", "format")}
+    return list(catalog_course_ids(**others, format=Course.Format.ONLINE)[:limit])
 
 
 def distance_from(place: Place, latitude: str, longitude: str) -> Func:
@@ -383,9 +404,10 @@ def catalog_course_ids(
     baby's date of birth keeps the courses whose age range fits the baby at the first session, counted as
     ``classes.services.book_course`` counts it: whole weeks on the local date of the first session.
 
-    Near a place, the courses at venues within `within` km come nearest first (then soonest), and online
-    courses after them, unless the parent asked for courses at a venue only. The venues are cut first by a
-    box of latitudes and longitudes on their position index; only those in the box have a distance computed.
+    Near a place, only courses at venues within `within` km, nearest first (then soonest): the venues are
+    cut first by a box of latitudes and longitudes on their position index, and only the courses at those
+    have a distance computed, so the page costs what the place's courses cost, not the catalog. Online
+    courses are near everyone: the catalog lists them beside these (``online_alongside``).
     """
     courses = (
         Course.objects.published()
@@ -401,16 +423,14 @@ def catalog_course_ids(
             in_city if format == Course.Format.VENUE else in_city | Q(format=Course.Format.ONLINE)
         )
     if near is not None:
+        # The venues in the box first (their position index), then only their courses get a distance.
         south, north, west, east = bounding_box(near, within)
-        close = Q(
-            venue__latitude__range=(south, north),
-            venue__longitude__range=(west, east),
-            distance__lte=within,
-        )
+        in_box = Venue.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
         courses = (
-            courses.alias(distance=distance_from(near, "venue__latitude", "venue__longitude"))
-            .filter(close if format == Course.Format.VENUE else close | Q(format=Course.Format.ONLINE))
-            .order_by(F("distance").asc(nulls_last=True), "first_session_at", "pk")
+            courses.filter(venue__in=in_box)
+            .alias(distance=distance_from(near, "venue__latitude", "venue__longitude"))
+            .filter(distance__lte=within)
+            .order_by("distance", "first_session_at", "pk")
         )
     if language:
         courses = courses.filter(language=language)
@@ -439,20 +459,29 @@ CATALOG_FACETS_KEY = "classes:catalog-facets"
 def catalog_facets() -> dict[str, list[str]]:
     """What the catalog's filters are checked against: the language codes published courses are taught
     in (the language filter's choices) and the countries of their venues (where a place name shared by
-    several towns most likely means). Kept in the shared cache under the catalog version (publishing or
-    cancelling a course bumps it), since every catalog request, even one served from the cache, checks
-    its filters against them first."""
-    version, facets = cached_for_catalog_version(CATALOG_FACETS_KEY)
-    if facets is None:
-        published = Course.objects.published().order_by()
-        facets = {
-            "languages": sorted(set(published.values_list("language", flat=True).distinct())),
-            "countries": sorted(
-                set(published.exclude(venue=None).values_list("venue__country", flat=True).distinct())
-            ),
-        }
-        if version is not None:
-            cache_for_catalog_version(CATALOG_FACETS_KEY, facets, version=version, seconds=3600)
+    several towns most likely means). Every catalog request, even one served from the cache, checks its
+    filters against them first, and reading them costs a pass over the published courses: they are kept
+    in the shared cache until a course is published, cancelled or edited (bump_catalog_listing), not
+    merely until the next booking, and for an hour at most."""
+    if cache_is_shared():
+        try:
+            facets = cache.get(CATALOG_FACETS_KEY)
+        except Exception:
+            logger.warning(
+                "Catalog cache unreachable; filter choices are read from the database.", exc_info=True
+            )
+            facets = None
+        if facets is not None:
+            return facets
+    published = Course.objects.published().order_by()
+    facets = {
+        "languages": sorted(set(published.values_list("language", flat=True).distinct())),
+        "countries": sorted(
+            set(published.exclude(venue=None).values_list("venue__country", flat=True).distinct())
+        ),
+    }
+    if cache_is_shared():
+        cache_fragments({CATALOG_FACETS_KEY: facets}, seconds=3600)
     return facets
 
 

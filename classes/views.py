@@ -37,11 +37,14 @@ from classes.selectors import (
     catalog_facets,
     course_for_page,
     courses_for_cards,
+    online_alongside,
     with_distances,
 )
 from classes.services import BookingError
 
 CATALOG_PAGE_SIZE = 12
+# Online courses shown beside the courses near a place.
+ONLINE_ALONGSIDE = 4
 # A kept card is found again only while nothing it shows has changed; this only bounds what is kept.
 CARD_SECONDS = 24 * 3600
 
@@ -104,6 +107,22 @@ def _catalog_filters(form: CatalogFilterForm, *, filtered: bool, url: str | None
     return mark_safe(html)
 
 
+def _soonest_start(course_ids, online: list[Course]) -> datetime | None:
+    """When the page would change by the clock alone: the soonest first session of what it lists."""
+    starts = [course.first_session_at for course in online]
+    starts.append(course_ids.order_by("first_session_at").values_list("first_session_at", flat=True).first())
+    return min((start for start in starts if start is not None), default=None)
+
+
+def _online_only_url(request) -> str:
+    """This catalog search with online courses only (the place set aside)."""
+    query = request.GET.copy()
+    for name in ("near", "within", "page"):
+        query.pop(name, None)
+    query["format"] = Course.Format.ONLINE
+    return f"{reverse('classes:catalog')}?{query.urlencode()}"
+
+
 def catalog(request):
     # The filters are validated before the cache is asked, so that a page is kept under its canonical URL
     # only. A page served from the cache costs two round trips to the cache and no query: the filters'
@@ -121,10 +140,16 @@ def catalog(request):
     if cached := page_cache.cached():
         return cached
     filters = form.filters()
+    near = filters.get("near")
+    if near is not None and filters.get("format") == Course.Format.ONLINE:
+        # Online only: a place changes nothing, online courses are near everyone.
+        filters = {name: value for name, value in filters.items() if name not in ("near", "within")}
+        near = None
     course_ids = catalog_course_ids(**filters)
     # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
     page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
-    page.object_list = with_distances(courses_for_cards(list(page.object_list)), filters.get("near"))
+    page.object_list = with_distances(courses_for_cards(list(page.object_list)), near)
+    online = courses_for_cards(online_alongside(filters, limit=ONLINE_ALONGSIDE)) if near else []
     return page_cache.render(
         "classes/course_list.html",
         {
@@ -132,12 +157,14 @@ def catalog(request):
             "page": page,
             "courses": page.object_list,
             "cards": _course_cards(page.object_list),
+            "online_cards": _course_cards(online),
+            "online_url": _online_only_url(request) if online else "",
             "filters": _catalog_filters(form, filtered=bool(filters), url=page_cache.url),
             "filtered": bool(filters),
         },
         # Soonest first: the first course of the catalog (on any page) is the next to start, and so to drop
         # off the list, moving every page.
-        fresh_until=lambda: course_ids.values_list("first_session_at", flat=True).first(),
+        fresh_until=lambda: _soonest_start(course_ids, online),
         # A page number past the last (or below 1) shows the last page: kept only under its own number.
         keep=page.number == page_number,
     )

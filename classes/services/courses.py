@@ -16,7 +16,7 @@ from accounts.models import User
 from classes.curriculum import curriculum_for_week
 from classes.models import Course, CourseAction, Session, Venue
 from classes.places import find_place
-from classes.selectors import bump_catalog_version
+from classes.selectors import bump_catalog_listing
 from classes.services.errors import CourseError
 from config.locking import busy_as
 
@@ -186,7 +186,7 @@ def mark_course_published(course: Course, *, actor: User) -> Course:
     others for longer than the database waits.
     """
     with transaction.atomic():
-        transaction.on_commit(bump_catalog_version)
+        transaction.on_commit(bump_catalog_listing)
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status != Course.Status.DRAFT:
             raise CourseError(_("Only a draft course can be published."))

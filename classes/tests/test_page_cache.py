@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from classes.emails import offer_version
 from classes.models import Booking, Course
-from classes.services import book_course, cancel_booking, expire_offers, respond_to_offer
+from classes.services import (
+    book_course,
+    cancel_booking,
+    expire_offers,
+    mark_course_published,
+    respond_to_offer,
+)
 from classes.tests.factories import BabyFactory, BookingFactory, CourseFactory, SessionFactory
 from classes.views import CATALOG_PAGE_SIZE
 
@@ -439,3 +445,17 @@ def test_the_filter_form_is_kept_for_canonical_pages_only_and_shows_what_was_sen
     assert {key for key in redis_cache.stored_keys() if ":classes:catalog-filters:" in key} == kept
     assert 'value="Villa Nueva"' in typed
     assert '<option value="es" selected>' in spanish
+
+
+def test_a_course_published_in_a_new_language_is_offered_by_the_language_filter_at_once(
+    redis_cache, client, django_capture_on_commit_callbacks
+):
+    course_with_places(3)
+    assert 'value="fr"' not in client.get(CATALOG).content.decode()
+    french = CourseFactory(draft=True, language="fr")
+    SessionFactory(course=french)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_course_published(french, actor=french.instructor)
+
+    assert '<option value="fr"' in client.get(CATALOG).content.decode()
