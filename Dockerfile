@@ -25,7 +25,9 @@ RUN groupadd --system app && useradd --system --gid app --home-dir /app --no-cre
 # (media/ and private/ are volumes in docker-compose.yml, and a fresh named volume takes its folder's owner).
 COPY . .
 RUN mkdir -p "$VAR_DIR" "$MEDIA_ROOT" "$PRIVATE_MEDIA_ROOT" \
-    && chown app:app "$VAR_DIR" "$MEDIA_ROOT" "$PRIVATE_MEDIA_ROOT"
+    && SECRET_KEY=build-only-key-never-used-at-run-time-0123456789abcdef DEBUG=false \
+       python manage.py build_gazetteer \
+    && chown -R app:app "$VAR_DIR" "$MEDIA_ROOT" "$PRIVATE_MEDIA_ROOT"
 
 # Hashed, compressed static files are part of the image, so every web replica serves the same manifest.
 # The key only satisfies the settings' production checks; nothing is signed at build time.

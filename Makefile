@@ -26,6 +26,7 @@ $(TEST_STAMP): requirements/test.lock | $(BIN)/python
 run: export DEBUG ?= true
 run: $(RUN_STAMP) messages
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py build_gazetteer
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:$${PORT:-8000}/ (Ctrl-C stops web, worker, beat and localstripe)"
 	WEB_PORT=$${PORT:-8000} $(BIN)/honcho start -f Procfile -e /dev/null -p $${PORT:-8000}

@@ -16,6 +16,7 @@ false).
 from __future__ import annotations
 
 import os
+import tempfile
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,3 +37,17 @@ if worker_class == "sync" and threads > 1:
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 accesslog = "-" if env_bool("WEB_ACCESS_LOG", True) else None
+
+# Several workers share their request series through prometheus_client's multiprocess mode: each writes
+# its numbers to files in one directory, and a scrape of /metrics, answered by any one worker, adds them
+# all up (config/metrics.py). A fresh empty directory for every start, unless one is given, and a worker's
+# files are marked dead when it exits, so that its gauges are not read as live.
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="nurturing-touch-metrics-")
+
+
+def child_exit(server, worker) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

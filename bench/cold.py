@@ -38,7 +38,7 @@ def signed_in_cookie(user) -> str:
 
 
 def targets(out: str) -> list[dict]:
-    """The four pages of P1 and P1b: (key, label, path, cookie)."""
+    """The pages of P1 and P1b: (key, label, path, cookie)."""
     parent = cast().parent
     course = (
         Booking.objects.filter(parent=parent, status=Booking.Status.CONFIRMED)
@@ -54,6 +54,8 @@ def targets(out: str) -> list[dict]:
         ("catalog_signed_in", "catalog, signed in", catalog, cookie),
         ("course_page_signed_out", "course page, signed out", course_page, ""),
         ("course_page_signed_in", "course page, signed in", course_page, cookie),
+        # As the site spells the place, so the page is kept like the other canonical catalog pages.
+        ("catalog_near", "catalog near a town (25 km), signed out", f"{catalog}?near=Madrid&within=25", ""),
     ]
     return [{"key": key, "label": label, "path": path, "cookie": sent} for key, label, path, sent in pages]
 

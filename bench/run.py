@@ -359,6 +359,8 @@ class Bench:
                 with self.step(f"P2 queries, {size}"):
                     self.results["p2"][size] = self.phase("queries", size=size)
                 self.pages[size] = self.phase("cold:targets", size=size)
+            with self.step("association dashboard, 10k"):
+                self.results["dashboard"] = self.phase("dashboard", size="10k")
             self.measure_1k(configured)
             self.measure_10k([configured, *compared])
             with self.step("P4 reminders, P5 certificates (workers, SMTP)"):

@@ -14,8 +14,8 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -61,10 +61,31 @@ def evaluation_link(booking: Booking) -> tuple[str, str]:
     return settings.SITE_URL + reverse("classes:evaluation_by_link", kwargs={"token": token}), token
 
 
-def _session_ends_at() -> ExpressionWrapper:
-    return ExpressionWrapper(
-        F("starts_at") + F("duration_minutes") * timedelta(minutes=1), output_field=DateTimeField()
-    )
+class _SessionEndsAt(Func):
+    """A session's start plus its duration in minutes, in SQL. SQLite (`make run`) has no interval type
+    and Django's duration arithmetic refuses integer × interval there, so each database gets its own."""
+
+    output_field = DateTimeField()
+
+    def __init__(self) -> None:
+        super().__init__(F("starts_at"), F("duration_minutes"))
+
+    def _parts(self, compiler):
+        starts, start_params = compiler.compile(self.source_expressions[0])
+        minutes, minute_params = compiler.compile(self.source_expressions[1])
+        return starts, minutes, (*start_params, *minute_params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        starts, minutes, params = self._parts(compiler)
+        return f"({starts} + make_interval(mins => {minutes}))", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        starts, minutes, params = self._parts(compiler)
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {starts}, '+' || {minutes} || ' minutes')", params
+
+
+def _session_ends_at() -> Func:
+    return _SessionEndsAt()
 
 
 def evaluable_bookings(*, now: datetime | None = None) -> QuerySet[Booking]:

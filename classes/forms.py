@@ -3,6 +3,7 @@ evaluation of a course."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django import forms
@@ -11,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import EVALUATION_TEXT_MAX_LENGTH, RATING_FIELDS, TEACHING_LANGUAGES, Course, Evaluation
+from classes.places import DEFAULT_RADIUS_KM, RADII_KM, Place, find_place, suggest_places
 
 DATE_FORMAT_MESSAGE = _("Enter a date like 2026-05-31.")
 
@@ -37,7 +39,61 @@ def date_field(label, **kwargs) -> forms.DateField:
     )
 
 
-class CatalogFilterForm(forms.Form):
+class NearFilterForm(forms.Form):
+    """A place and a radius, for lists that can be read nearest first (the catalog, the directory):
+    `place` is the place the gazetteer found (classes.places), `suggestions` the closest names when it
+    found none."""
+
+    near = forms.CharField(
+        label=_("Near (town or city)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "type": "search"}),
+    )
+    within = forms.TypedChoiceField(
+        label=_("Within"),
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_RADIUS_KM,
+    )
+
+    def __init__(self, *args, prefer_countries: Iterable[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.prefer_countries = prefer_countries
+        self.place: Place | None = None
+        self.suggestions: list[Place] = []
+        self.fields["within"].choices = [(radius, _("%(km)s km") % {"km": radius}) for radius in RADII_KM]
+
+    def clean_near(self) -> str:
+        """The place, as the gazetteer names it (classes.places); an unknown one is an error that offers
+        the places with the closest names."""
+        near = " ".join(self.cleaned_data["near"].split())
+        if not near:
+            return ""
+        self.place = find_place(near, prefer=self.prefer_countries)
+        if self.place is None:
+            self.suggestions = suggest_places(near)
+            if self.suggestions:
+                raise forms.ValidationError(
+                    _("We don't know a place called “%(place)s”. Did you mean %(suggestions)s?")
+                    % {
+                        "place": near,
+                        "suggestions": _(" or ").join(f"“{place.label}”" for place in self.suggestions[:3]),
+                    }
+                )
+            raise forms.ValidationError(
+                _("We don't know a place called “%(place)s”. Try the nearest town or city.") % {"place": near}
+            )
+        return near
+
+    def place_filters(self) -> dict:
+        """{"near": the place, "within": km} when a place was found, else nothing."""
+        if self.place is None or not getattr(self, "cleaned_data", {}).get("near"):
+            return {}
+        return {"near": self.place, "within": self.cleaned_data.get("within") or DEFAULT_RADIUS_KM}
+
+
+class CatalogFilterForm(NearFilterForm):
     """The catalog's GET filters. Every field is optional; a bad value is reported next to its field and
     that filter alone is left out."""
 
@@ -64,9 +120,14 @@ class CatalogFilterForm(forms.Form):
         help_text=_("Shows only the courses whose age range fits your baby at the first session."),
     )
 
-    def __init__(self, *args, languages: list[str], today: date, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, *args, languages: list[str], today: date, prefer_countries: Iterable[str] = (), **kwargs
+    ) -> None:
+        super().__init__(*args, prefer_countries=prefer_countries, **kwargs)
         self.today = today
+        self.fields["near"].help_text = _(
+            "Courses nearest first. Online courses are listed too, unless you choose “In person only”."
+        )
         names = dict(TEACHING_LANGUAGES)
         self.fields["language"].choices = [
             ("", _("Any language")),
@@ -102,6 +163,10 @@ class CatalogFilterForm(forms.Form):
         """The filters in force, in words, for the collapsed filter box."""
         active = self.filters()
         words = []
+        if self.place is not None and "near" in active:
+            words.append(
+                _("Within %(km)s km of %(place)s") % {"km": active["within"], "place": self.place.label}
+            )
         city, where = active.get("city"), active.get("format")
         if city and where == Course.Format.VENUE:
             words.append(_("In “%(city)s”") % {"city": city})
@@ -128,7 +193,12 @@ class CatalogFilterForm(forms.Form):
     def filters(self) -> dict:
         """The filters that are valid, ready for ``classes.selectors.catalog_course_ids``."""
         cleaned = getattr(self, "cleaned_data", {})
-        return {name: cleaned[name] for name in self.fields if cleaned.get(name)}
+        active = {
+            name: cleaned[name]
+            for name in self.fields
+            if cleaned.get(name) and name not in ("near", "within")
+        }
+        return {**active, **self.place_filters()}
 
 
 class BabyForm(forms.Form):

@@ -40,6 +40,9 @@ VISITOR_PAGE_SECONDS = 60
 # have no bound, and a page filtered by one is rendered each time: one visitor's town is rarely another's,
 # so keeping it would cost more than it saves.
 KEPT_CATALOG_FILTERS = ("format", "language")
+# A place is typed, but it is kept once it names a place of the gazetteer, spelt as the site spells it
+# ("Valencia, Spain" for one of several Valencias): some 34,000 places, four radii each, bound the keys.
+KEPT_PLACE_FILTERS = ("near", "within")
 
 
 def _csrf_placeholder() -> str:
@@ -67,8 +70,19 @@ def catalog_page_url(form: CatalogFilterForm, page_number: int) -> str | None:
     if not form.is_valid():
         return None
     query = {}
+    place = getattr(form, "place", None)
+    canonical_place = {
+        "near": place.query_preferring(form.prefer_countries) if place else "",
+        "within": str(form.cleaned_data.get("within")) if place else "",
+    }
     for name in form.fields:
         sent = form.data.get(name) or ""
+        if name in KEPT_PLACE_FILTERS:
+            if sent != canonical_place[name]:
+                return None
+            if sent:
+                query[name] = sent
+            continue
         if name not in KEPT_CATALOG_FILTERS:
             if sent:
                 return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,9 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    ExpressionWrapper,
     F,
+    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -30,10 +34,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
-from classes.models import Booking, Course, Session
+from classes.models import Booking, Course, Session, Venue
+from classes.places import DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, Place, bounding_box, distance_km
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +167,18 @@ def bump_catalog_version() -> None:
         logger.error("Could not bump the catalog version; cached pages may lag.", exc_info=True)
 
 
+def bump_catalog_listing() -> None:
+    """As bump_catalog_version, for a change to which courses are listed and how (a course published,
+    cancelled or edited): the filters' choices (catalog_facets) are read again too."""
+    bump_catalog_version()
+    if not cache_is_shared():
+        return
+    try:
+        cache.delete(CATALOG_FACETS_KEY)
+    except Exception:
+        logger.error("Could not forget the catalog's filter choices; they may lag.", exc_info=True)
+
+
 def places_taken_subquery():
     """Confirmed plus offered-but-unanswered places of the outer course (offers hold a place)."""
     return Coalesce(
@@ -201,13 +218,79 @@ def with_availability(courses: QuerySet[Course]) -> QuerySet[Course]:
 
 
 def courses_for_cards(pks: Sequence[int]) -> list[Course]:
-    """The courses with these ids, in this order, as course cards show them: with availability, venue
-    and instructor's profile (one query for any number)."""
-    courses = with_availability(Course.objects.filter(pk__in=pks)).select_related(
+    """The courses with these ids, in this order, as course cards show them: with ``places_taken`` and
+    ``places_left``, venue and instructor's profile (two queries for any number).
+
+    The places are counted in a query of their own, grouped by course, rather than as the correlated
+    subqueries of with_availability: Postgres spent several times longer planning that one query over
+    four joined tables than running it."""
+    courses = Course.objects.filter(pk__in=pks).select_related(
         "venue", "instructor", "instructor__instructor_profile"
     )
-    by_pk = {course.pk: course for course in courses}
+    taken = dict(
+        Booking.objects.filter(course_id__in=pks)
+        .holding_a_place()
+        .order_by()
+        .values("course_id")
+        .annotate(taken=Count("pk"))
+        .values_list("course_id", "taken")
+    )
+    by_pk = {}
+    for course in courses:
+        course.places_taken = taken.get(course.pk, 0)
+        course.places_left = course.capacity - course.places_taken
+        by_pk[course.pk] = course
     return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def online_alongside(filters: dict, *, limit: int) -> list[int]:
+    """The first few online courses matching the catalog's other filters, for the list of courses near a
+    place (online courses are near everyone); none when the parent asked for courses at a venue only."""
+    if filters.get("format") == Course.Format.VENUE:
+        return []
+    others = {name: value for name, value in filters.items() if name not in ("near", "within", "format")}
+    return list(catalog_course_ids(**others, format=Course.Format.ONLINE)[:limit])
+
+
+def distance_from(place: Place, latitude: str, longitude: str) -> Func:
+    """Kilometres from the place to the position in these two fields (haversine, in SQL; None where the
+    position is unknown)."""
+    latitude_0, longitude_0 = math.radians(place.latitude), math.radians(place.longitude)
+    half_north = (Radians(F(latitude)) - Value(latitude_0)) / 2
+    half_east = (Radians(F(longitude)) - Value(longitude_0)) / 2
+    haversine = Power(Sin(half_north), 2) + Value(math.cos(latitude_0)) * Cos(Radians(F(latitude))) * Power(
+        Sin(half_east), 2
+    )
+    # Rounding can take the haversine a hair past 1, where ASIN is undefined.
+    return ExpressionWrapper(
+        Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(haversine, Value(1.0)))), output_field=FloatField()
+    )
+
+
+def with_distances(courses: list[Course], near: Place | None) -> list[Course]:
+    """Set ``distance_km`` on each course at a venue with a position (None otherwise), for its card."""
+    for course in courses:
+        venue = course.venue
+        known = near is not None and venue is not None and venue.latitude is not None
+        course.distance_km = (
+            distance_km(near.latitude, near.longitude, venue.latitude, venue.longitude) if known else None
+        )
+    return courses
+
+
+def card_fingerprint(course: Course) -> str:
+    """A digest of everything a course card (templates/includes/course_card.html) may show, for the key
+    it is kept under: every column of the course and of its venue, the places left, and the instructor's
+    names. Whole rows rather than the fields the card uses today, so a card that starts showing another
+    field is never read from an older key."""
+    parts = [getattr(course, field.attname) for field in Course._meta.concrete_fields]
+    if course.venue is not None:
+        parts += [getattr(course.venue, field.attname) for field in course.venue._meta.concrete_fields]
+    instructor = course.instructor
+    profile = getattr(instructor, "instructor_profile", None)
+    parts += [course.places_left, instructor.full_name, profile.display_name if profile else None]
+    parts.append(round(course.distance_km) if getattr(course, "distance_km", None) is not None else None)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def upcoming_courses(*, limit: int | None = None) -> list[Course]:
@@ -306,6 +389,8 @@ def catalog_course_ids(
     starts_from: date | None = None,
     starts_to: date | None = None,
     baby_born: date | None = None,
+    near: Place | None = None,
+    within: int = DEFAULT_RADIUS_KM,
 ) -> QuerySet[Course, int]:
     """Ids of the published courses whose first session is ahead, soonest first (ties by id), narrowed by
     the catalog's filters: a lazy queryset the view's paginator counts and slices in SQL, so only the page
@@ -318,6 +403,11 @@ def catalog_course_ids(
     too (they are near everyone). Dates are the first session's date in the course's own time zone. A
     baby's date of birth keeps the courses whose age range fits the baby at the first session, counted as
     ``classes.services.book_course`` counts it: whole weeks on the local date of the first session.
+
+    Near a place, only courses at venues within `within` km, nearest first (then soonest): the venues are
+    cut first by a box of latitudes and longitudes on their position index, and only the courses at those
+    have a distance computed, so the page costs what the place's courses cost, not the catalog. Online
+    courses are near everyone: the catalog lists them beside these (``online_alongside``).
     """
     courses = (
         Course.objects.published()
@@ -331,6 +421,16 @@ def catalog_course_ids(
         in_city = Q(venue__city__icontains=city)
         courses = courses.filter(
             in_city if format == Course.Format.VENUE else in_city | Q(format=Course.Format.ONLINE)
+        )
+    if near is not None:
+        # The venues in the box first (their position index), then only their courses get a distance.
+        south, north, west, east = bounding_box(near, within)
+        in_box = Venue.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
+        courses = (
+            courses.filter(venue__in=in_box)
+            .alias(distance=distance_from(near, "venue__latitude", "venue__longitude"))
+            .filter(distance__lte=within)
+            .order_by("distance", "first_session_at", "pk")
         )
     if language:
         courses = courses.filter(language=language)
@@ -353,21 +453,36 @@ def catalog_course_ids(
     return courses.values_list("pk", flat=True)
 
 
-CATALOG_LANGUAGES_KEY = "classes:catalog-languages"
+CATALOG_FACETS_KEY = "classes:catalog-facets"
 
 
-def catalog_languages() -> list[str]:
-    """Language codes that published courses are taught in, for the catalog's language filter; kept in
-    the shared cache under the catalog version (publishing or cancelling a course bumps it), since every
-    catalog request, even one served from the cache, checks its filters against them first."""
-    version, languages = cached_for_catalog_version(CATALOG_LANGUAGES_KEY)
-    if languages is None:
-        languages = list(
-            Course.objects.published().order_by("language").values_list("language", flat=True).distinct()
-        )
-        if version is not None:
-            cache_for_catalog_version(CATALOG_LANGUAGES_KEY, languages, version=version, seconds=3600)
-    return languages
+def catalog_facets() -> dict[str, list[str]]:
+    """What the catalog's filters are checked against: the language codes published courses are taught
+    in (the language filter's choices) and the countries of their venues (where a place name shared by
+    several towns most likely means). Every catalog request, even one served from the cache, checks its
+    filters against them first, and reading them costs a pass over the published courses: they are kept
+    in the shared cache until a course is published, cancelled or edited (bump_catalog_listing), not
+    merely until the next booking, and for an hour at most."""
+    if cache_is_shared():
+        try:
+            facets = cache.get(CATALOG_FACETS_KEY)
+        except Exception:
+            logger.warning(
+                "Catalog cache unreachable; filter choices are read from the database.", exc_info=True
+            )
+            facets = None
+        if facets is not None:
+            return facets
+    published = Course.objects.published().order_by()
+    facets = {
+        "languages": sorted(set(published.values_list("language", flat=True).distinct())),
+        "countries": sorted(
+            set(published.exclude(venue=None).values_list("venue__country", flat=True).distinct())
+        ),
+    }
+    if cache_is_shared():
+        cache_fragments({CATALOG_FACETS_KEY: facets}, seconds=3600)
+    return facets
 
 
 def waitlist_ahead_subquery():
@@ -401,12 +516,17 @@ def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
 
 
 def live_bookings_on(course: Course, parent) -> list[Booking]:
-    """The parent's bookings on a course that are not cancelled (one per baby), with waitlist positions."""
-    return list(
-        with_waitlist_position(Booking.objects.live().filter(course=course, parent=parent))
-        .select_related("baby")
-        .order_by("created_at", "pk")
-    )
+    """The parent's bookings on a course that are not cancelled (one per baby), with waitlist positions.
+
+    Positions are counted (a second query, whatever the number of bookings) only when a booking is on
+    the waitlist: most course pages a parent opens show a place, or nothing, and the count is what costs."""
+    bookings = Booking.objects.live().filter(course=course, parent=parent).select_related("baby")
+    found = list(bookings.order_by("created_at", "pk"))
+    if any(booking.status == Booking.Status.WAITLISTED for booking in found):
+        return list(with_waitlist_position(bookings).order_by("created_at", "pk"))
+    for booking in found:
+        booking.position_on_waitlist = None
+    return found
 
 
 @dataclass

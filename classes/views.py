@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -24,23 +25,29 @@ from classes.emails import offer_token, offer_version, read_offer_token
 from classes.evaluations import evaluations_of_parent
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
-from classes.page_cache import VISITOR_PAGE_SECONDS, SharedPage, catalog_page_url, requested_page_number
+from classes.page_cache import SharedPage, catalog_page_url, requested_page_number
 from classes.rules import booking_panel, may_cancel_online, next_change
 from classes.selectors import (
     bookings_of_parent,
     cache_fragments,
+    cache_is_shared,
     cached_fragments,
     cancellation_deadline_of,
+    card_fingerprint,
     catalog_course_ids,
-    catalog_languages,
-    catalog_version,
+    catalog_facets,
     course_for_page,
     courses_for_cards,
-    waitlist_position,
+    online_alongside,
+    with_distances,
 )
 from classes.services import BookingError
 
 CATALOG_PAGE_SIZE = 12
+# Online courses shown beside the courses near a place.
+ONLINE_ALONGSIDE = 4
+# A kept card is found again only while nothing it shows has changed; this only bounds what is kept.
+CARD_SECONDS = 24 * 3600
 
 
 def _today(user) -> date:
@@ -59,16 +66,18 @@ def _safe_next(request) -> str:
     return target if allowed else ""
 
 
-def _course_cards(courses: list[Course], *, version: int | None) -> list[str]:
+def _course_cards(courses: list[Course]) -> list[str]:
     """The courses' cards as HTML, in order. A card is the same for everyone reading the page in one
-    language, so under a catalog version (read before the courses were) the cards are kept in the shared
-    cache and read in one round trip: a signed-in person's catalog page, rendered for them alone, does not
-    render twelve cards each time. Places left stay exact: every change a card shows bumps the version."""
+    language, so the cards are kept in the shared cache and read in one round trip: a signed-in person's
+    catalog page, or the first after any booking, does not render twelve cards each time. A card is kept
+    under a digest of everything it is drawn from (classes.selectors.card_fingerprint), not under the
+    catalog version, so a booking on one course leaves the other cards kept; places left stay exact,
+    since they are part of the digest."""
     card = get_template("includes/course_card.html")
-    if version is None:
+    if not cache_is_shared():
         return [card.render({"course": course}) for course in courses]
     language = translation.get_language()
-    keys = [f"classes:course-card:{version}:{language}:{course.pk}" for course in courses]
+    keys = [f"classes:course-card:{language}:{card_fingerprint(course)}" for course in courses]
     cards = cached_fragments(keys)
     missing = {
         key: card.render({"course": course})
@@ -76,41 +85,87 @@ def _course_cards(courses: list[Course], *, version: int | None) -> list[str]:
         if key not in cards
     }
     if missing:
-        cache_fragments(missing, seconds=VISITOR_PAGE_SECONDS)
+        cache_fragments(missing, seconds=CARD_SECONDS)
         cards.update(missing)
     return [mark_safe(cards[key]) for key in keys]
 
 
+def _catalog_filters(form: CatalogFilterForm, *, filtered: bool, url: str | None) -> str:
+    """The filter form as HTML. A form for a canonical catalog URL (the filters as the site offers them,
+    nothing typed) is the same for everyone in one language, so it is kept in the shared cache: on the
+    first page after a booking it is most of what is left to render."""
+    template = get_template("classes/_catalog_filters.html")
+    context = {"form": form, "filtered": filtered}
+    if url is None or not cache_is_shared():
+        return template.render(context)
+    choices = "|".join(code for code, _label in form.fields["language"].choices)
+    digest = hashlib.blake2b(f"{url}|{choices}".encode(), digest_size=16).hexdigest()
+    key = f"classes:catalog-filters:{translation.get_language()}:{digest}"
+    html = cached_fragments([key]).get(key)
+    if html is None:
+        html = template.render(context)
+        cache_fragments({key: html}, seconds=CARD_SECONDS)
+    return mark_safe(html)
+
+
+def _soonest_start(course_ids, online: list[Course]) -> datetime | None:
+    """When the page would change by the clock alone: the soonest first session of what it lists."""
+    starts = [course.first_session_at for course in online]
+    starts.append(course_ids.order_by("first_session_at").values_list("first_session_at", flat=True).first())
+    return min((start for start in starts if start is not None), default=None)
+
+
+def _online_only_url(request) -> str:
+    """This catalog search with online courses only (the place set aside)."""
+    query = request.GET.copy()
+    for name in ("near", "within", "page"):
+        query.pop(name, None)
+    query["format"] = Course.Format.ONLINE
+    return f"{reverse('classes:catalog')}?{query.urlencode()}"
+
+
 def catalog(request):
-    # The filters are validated before the cache is asked, so that a visitor's page is kept under its
-    # canonical URL only. A page served from the cache costs one query (the languages courses are taught in,
-    # the language filter's choices) and one round trip to the cache.
-    form = CatalogFilterForm(request.GET, languages=catalog_languages(), today=_today(request.user))
+    # The filters are validated before the cache is asked, so that a page is kept under its canonical URL
+    # only. A page served from the cache costs two round trips to the cache and no query: the filters'
+    # choices (catalog_facets) are kept under the catalog version too.
+    facets = catalog_facets()
+    form = CatalogFilterForm(
+        request.GET,
+        languages=facets["languages"],
+        prefer_countries=facets["countries"],
+        today=_today(request.user),
+    )
     form.is_valid()
     page_number = requested_page_number(request.GET.get("page"))
     page_cache = SharedPage(request, catalog_page_url(form, page_number))
     if cached := page_cache.cached():
         return cached
-    # Read before the courses, as the visitor's page does, so no card is kept under a newer version than
-    # the rows it shows.
-    version = page_cache.version if page_cache.key is not None else catalog_version()
     filters = form.filters()
+    near = filters.get("near")
+    if near is not None and filters.get("format") == Course.Format.ONLINE:
+        # Online only: a place changes nothing, online courses are near everyone.
+        filters = {name: value for name, value in filters.items() if name not in ("near", "within")}
+        near = None
     course_ids = catalog_course_ids(**filters)
     # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
     page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
-    page.object_list = courses_for_cards(list(page.object_list))
+    page.object_list = with_distances(courses_for_cards(list(page.object_list)), near)
+    online = courses_for_cards(online_alongside(filters, limit=ONLINE_ALONGSIDE)) if near else []
     return page_cache.render(
         "classes/course_list.html",
         {
             "form": form,
             "page": page,
             "courses": page.object_list,
-            "cards": _course_cards(page.object_list, version=version),
+            "cards": _course_cards(page.object_list),
+            "online_cards": _course_cards(online),
+            "online_url": _online_only_url(request) if online else "",
+            "filters": _catalog_filters(form, filtered=bool(filters), url=page_cache.url),
             "filtered": bool(filters),
         },
         # Soonest first: the first course of the catalog (on any page) is the next to start, and so to drop
         # off the list, moving every page.
-        fresh_until=lambda: course_ids.values_list("first_session_at", flat=True).first(),
+        fresh_until=lambda: _soonest_start(course_ids, online),
         # A page number past the last (or below 1) shows the last page: kept only under its own number.
         keep=page.number == page_number,
     )
@@ -194,7 +249,7 @@ def book(request, pk: int):
             % names,
         )
     else:
-        names["position"] = waitlist_position(booking)
+        names["position"] = booking.position_on_waitlist
         if form.cleaned_data["expected"] == "book":
             message = _(
                 "Sorry: the last place was taken while you were looking. "

@@ -136,7 +136,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # across them); per-process memory otherwise.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
     # A signed-in request reads its session from Redis, and from the database only when Redis has lost it
     # (sessions are still written to the database, so none is lost with the cache).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    city = request.GET.get("city", "").strip()[:100]
+    city = request.GET.get("near", "").strip()[:100]
     return render(request, "home.html", {"courses": upcoming_courses(limit=6), "city": city})
 
 

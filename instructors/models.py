@@ -32,6 +32,9 @@ class InstructorProfile(models.Model):
     bio = models.TextField(_("about you"), blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = CountryField(_("country"), blank=True)
+    # The centre of the instructor's city (classes.places), for the directory's "near me"; set with the city.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
     offers_private_sessions = models.BooleanField(_("offers private sessions at home"), default=False)
     notice_preference = models.CharField(
         _("booking notices"), max_length=12, choices=NoticePreference.choices, default=NoticePreference.EACH
@@ -47,6 +50,7 @@ class InstructorProfile(models.Model):
         indexes = [
             # Directory filters.
             models.Index(fields=["is_public", "country", "city"], name="profile_directory_idx"),
+            models.Index(fields=["latitude", "longitude"], name="profile_position_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,8 +19,10 @@ from certification.selectors import (
     practicum_stage_enrollments,
 )
 from classes.models import Attendance, Booking, Course, CourseAction, CourseMessage, Session, Venue
+from classes.places import DEFAULT_RADIUS_KM, Place, bounding_box
 from classes.selectors import (
     courses_managed_by,
+    distance_from,
     manages_any_course_condition,
     waitlist_length_subquery,
     with_availability,
@@ -35,10 +37,19 @@ def active_certificate_exists():
 
 
 def directory_profiles(
-    *, country: str = "", city: str = "", language: str = "", background: str = "", q: str = ""
+    *,
+    country: str = "",
+    city: str = "",
+    language: str = "",
+    background: str = "",
+    q: str = "",
+    near: Place | None = None,
+    within: int = DEFAULT_RADIUS_KM,
 ) -> QuerySet[InstructorProfile]:
     """Public profiles of instructors with an active certificate, narrowed by the directory's filters,
-    with backgrounds and languages prefetched (two queries, whatever the page size)."""
+    with backgrounds and languages prefetched (two queries, whatever the page size). Near a place, only
+    those whose town is within `within` km, nearest first (a box on the position index first, as the
+    catalog does), each with ``distance_km``."""
     profiles = (
         InstructorProfile.objects.filter(is_public=True)
         .filter(active_certificate_exists())
@@ -62,6 +73,14 @@ def directory_profiles(
         )
     for word in q.split():
         profiles = profiles.filter(Q(display_name__icontains=word) | Q(city__icontains=word))
+    if near is not None:
+        south, north, west, east = bounding_box(near, within)
+        profiles = (
+            profiles.filter(latitude__range=(south, north), longitude__range=(west, east))
+            .annotate(distance_km=distance_from(near, "latitude", "longitude"))
+            .filter(distance_km__lte=within)
+            .order_by("distance_km", "display_name", "pk")
+        )
     return profiles
 
 

@@ -20,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import User
 from certification.selectors import has_active_certificate, practicum_enrollment
 from classes.models import Booking, BookingNotice, Course, Venue
+from classes.places import find_place
 from classes.selectors import bump_catalog_version, may_manage_course
 from classes.services import (
     MAX_WEEKS,
@@ -115,6 +116,8 @@ def _save_profile(user: User, *, photo_name: str, remove_photo: bool, background
             profile = InstructorProfile(user=user, slug=_unique_slug(fields["display_name"]))
         for name, value in fields.items():
             setattr(profile, name, value)
+        place = find_place(profile.city, country=str(profile.country)) if profile.city else None
+        profile.latitude, profile.longitude = (place.latitude, place.longitude) if place else (None, None)
         replaced = profile.photo.name if (photo_name or remove_photo) and profile.photo else ""
         if photo_name or remove_photo:
             profile.photo = photo_name

@@ -36,6 +36,7 @@ def export_data(user: User) -> dict:
     """Everything we hold about a person, as JSON-ready data: account, babies, bookings and emails; their
     training enrollments, certificates, instructor profile, venues, courses taught, practicum and the
     messages they sent to families. Other people appear as counts only (families) or by role (staff)."""
+    enrollments = list(Enrollment.objects.filter(trainee=user).select_related("training").order_by("pk"))
     return {
         "exported_at": timezone.now().isoformat(),
         "account": {
@@ -47,12 +48,12 @@ def export_data(user: User) -> dict:
         },
         **parent_data(user),
         "emails": _emails(user),
-        "enrollments": _enrollments(user),
+        "enrollments": _enrollments(enrollments),
         "certificates": _certificates(user),
         "instructor_profile": _instructor_profile(user),
         "venues": _venues(user),
         "courses_taught": _courses_taught(user),
-        "practicum": _practicum(user),
+        "practicum": _practicum(user, [enrollment for enrollment in enrollments if enrollment.deadline]),
         "course_messages": _course_messages(user),
     }
 
@@ -71,7 +72,7 @@ def _emails(user: User) -> list[dict]:
     )
 
 
-def _enrollments(user: User) -> list[dict]:
+def _enrollments(enrollments: list[Enrollment]) -> list[dict]:
     return [
         {
             "training": {
@@ -93,7 +94,7 @@ def _enrollments(user: User) -> list[dict]:
             "fee_paid": enrollment.fee_paid,
             "deadline": _iso(enrollment.deadline),
         }
-        for enrollment in Enrollment.objects.filter(trainee=user).select_related("training").order_by("pk")
+        for enrollment in enrollments
     ]
 
 
@@ -214,15 +215,10 @@ def _courses_taught(user: User) -> list[dict]:
     ]
 
 
-def _practicum(user: User) -> list[dict]:
+def _practicum(user: User, enrollments: list[Enrollment]) -> list[dict]:
     """For each enrollment with a practicum window (a deadline), the practicum courses taught in it and
     the families counted, by certification's own rule; two or three queries per enrollment, and a
     person has only a few."""
-    enrollments = list(
-        Enrollment.objects.filter(trainee=user, deadline__isnull=False)
-        .select_related("training")
-        .order_by("pk")
-    )
     if not enrollments:
         return []
     in_stage = set(practicum_stage_enrollments().filter(trainee=user).values_list("pk", flat=True))

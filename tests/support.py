@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
-from django.core.cache.backends.redis import RedisCache
+
+from config.cache import RedisCache
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 # Celery reads these before its configuration; left in the environment they would beat broker_url.

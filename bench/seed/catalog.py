@@ -3,6 +3,8 @@ draft with their sessions; the families booked on them."""
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 from datetime import date, timedelta
 from datetime import time as clock
@@ -34,7 +36,30 @@ from bench.seed.shapes import (
 )
 from certification.models import Certificate, CertificateNumberSequence, Enrollment, TrainingCourse
 from classes.models import Baby, Booking, Course, Session, Venue
+from classes.places import find_place
 from instructors.models import InstructorBackground, InstructorLanguage, InstructorProfile
+
+
+@functools.cache
+def _centre(city: str, country: str):
+    return find_place(city, country=country)
+
+
+def city_centre(n: int):
+    """The centre of the n-th instructor's city (CITIES), as the services place a profile."""
+    city, country = CITIES[n % len(CITIES)][:2]
+    return _centre(city, country)
+
+
+def venue_position(n: int) -> tuple[float, float]:
+    """The n-th venue somewhere within about 30 km of its city's centre, spread evenly and the same every
+    run, so that "near me" at 25 km finds some of a city's venues and not others."""
+    centre = city_centre(n)
+    bearing = math.radians((n * 137.508) % 360)
+    kilometres = 30 * math.sqrt(((n * 7919) % 1000) / 1000)
+    north = kilometres * math.cos(bearing) / 111.2
+    east = kilometres * math.sin(bearing) / (111.2 * math.cos(math.radians(centre.latitude)))
+    return centre.latitude + north, centre.longitude + east
 
 
 class Seeder(CastSeeding):
@@ -111,6 +136,7 @@ class Seeder(CastSeeding):
                     country=CITIES[n % len(CITIES)][1],
                     time_zone=CITIES[n % len(CITIES)][2],
                     accessibility_notes="Step-free access, pram parking.",
+                    **dict(zip(("latitude", "longitude"), venue_position(n), strict=True)),
                 )
                 for n, user in enumerate(users)
             ),
@@ -125,6 +151,8 @@ class Seeder(CastSeeding):
                     bio="Nurse and mother of two; I have taught infant massage for six years.",
                     city=CITIES[n % len(CITIES)][0],
                     country=CITIES[n % len(CITIES)][1],
+                    latitude=city_centre(n).latitude,
+                    longitude=city_centre(n).longitude,
                     offers_private_sessions=n % 3 == 0,
                 )
                 for n, user in enumerate(users)

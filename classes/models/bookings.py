@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,8 +20,15 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def holding_a_place(self) -> BookingQuerySet:
         """Confirmed places, places held while the family pays online, and places offered to a
         waitlisted family but not yet answered."""
-        return self.filter(
-            status__in=[Booking.Status.CONFIRMED, Booking.Status.PENDING_PAYMENT, Booking.Status.OFFERED]
+        return self.filter(status__in=Booking.HOLDING_A_PLACE)
+
+    def place_counts(self, *, baby) -> dict[str, int]:
+        """In one query, for the booking services under the course lock: places `taken` (holding_a_place),
+        families `waiting`, and the `baby`'s own live bookings (`booked`)."""
+        return self.aggregate(
+            taken=Count("pk", filter=Q(status__in=Booking.HOLDING_A_PLACE)),
+            waiting=Count("pk", filter=Q(status=Booking.Status.WAITLISTED)),
+            booked=Count("pk", filter=Q(baby=baby) & ~Q(status=Booking.Status.CANCELLED)),
         )
 
 
@@ -43,6 +50,10 @@ class Booking(models.Model):
         COURSE_CANCELLED = "course_cancelled", _("Course cancelled")
         LEFT_WAITLIST = "left_waitlist", _("Left the waitlist")
         PAYMENT_EXPIRED = "payment_expired", _("Not paid in time")
+
+    # What counts as taken against a course's capacity: confirmed places, places held while the family
+    # pays online, and places offered to a waitlisted family but not yet answered.
+    HOLDING_A_PLACE = (Status.CONFIRMED, Status.PENDING_PAYMENT, Status.OFFERED)
 
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="bookings"

@@ -38,13 +38,39 @@ class Venue(models.Model):
         blank=True,
         help_text=_("Step-free access, pram parking, changing table, lift…"),
     )
+    # Where the venue is, for "courses near me": taken from its city when it is created (classes.places),
+    # and corrected by hand where the city's centre is far off.
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
         ordering = ["city", "name"]
-        indexes = [models.Index(fields=["city"], name="venue_city_idx")]
+        indexes = [
+            models.Index(fields=["city"], name="venue_city_idx"),
+            # The catalog's "near me" cuts by a box of latitudes (and longitudes) first.
+            models.Index(fields=["latitude", "longitude"], name="venue_position_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="venue_position_both_or_none",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.city}"

@@ -18,7 +18,7 @@ from accounts.models import User
 from classes import emails
 from classes.models import Baby, Booking, BookingNotice, Course
 from classes.rules import age_fit, waitlist_closes_at
-from classes.selectors import bump_catalog_version, cancellation_deadline_from, waitlist_position
+from classes.selectors import bump_catalog_version, cancellation_deadline_from
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
 from classes.services.paid_bookings import hold_until, let_payment_go, open_booking_payment, refunds_online
@@ -51,10 +51,12 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status != Course.Status.PUBLISHED:
             raise BookingError(_("This course is not open for booking."))
-        first = first_session(course)
-        if first is None or first.starts_at <= timezone.now():
+        # The course row's own first_session_at, kept by every service that adds, moves or cancels a
+        # session under this same lock: one query fewer while others wait on the lock.
+        starts_at = course.first_session_at
+        if starts_at is None or starts_at <= timezone.now():
             raise BookingError(_("This course has already started."))
-        age = baby.age_in_weeks(first.starts_at.astimezone(course.zone).date())
+        age = baby.age_in_weeks(starts_at.astimezone(course.zone).date())
         if age_fit(course, age) != "fits":
             raise BookingError(
                 _(
@@ -68,11 +70,11 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
                     "max": course.max_age_weeks,
                 }
             )
-        if Booking.objects.live().filter(course=course, baby=baby).exists():
+        counts = Booking.objects.filter(course=course).place_counts(baby=baby)
+        if counts["booked"]:
             raise BookingError(_("%(baby)s is already booked on this course.") % {"baby": baby.first_name})
-        taken = Booking.objects.filter(course=course).holding_a_place().count()
         now = timezone.now()
-        if taken < course.capacity and course.takes_payment_online:
+        if counts["taken"] < course.capacity and course.takes_payment_online:
             payment = open_booking_payment(course, parent=parent, baby=baby, pay_by=hold_until(now=now))
             booking = Booking.objects.create(
                 course=course,
@@ -81,7 +83,7 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
                 status=Booking.Status.PENDING_PAYMENT,
                 payment=payment,
             )
-        elif taken < course.capacity:
+        elif counts["taken"] < course.capacity:
             booking = Booking.objects.create(
                 course=course, baby=baby, parent=parent, status=Booking.Status.CONFIRMED, confirmed_at=now
             )
@@ -91,7 +93,9 @@ def book_course(course: Course, *, parent: User, baby: Baby) -> Booking:
             booking = Booking.objects.create(
                 course=course, baby=baby, parent=parent, status=Booking.Status.WAITLISTED, waitlisted_at=now
             )
-            emails.queue_booking_waitlisted(booking, position=waitlist_position(booking))
+            # Last in the queue (joined now, the highest id): behind every family waiting before it.
+            booking.position_on_waitlist = counts["waiting"] + 1
+            emails.queue_booking_waitlisted(booking, position=booking.position_on_waitlist)
             _notice(booking, BookingNotice.Kind.JOINED_WAITLIST)
         transaction.on_commit(bump_catalog_version)
     return booking

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from classes.curriculum import curriculum_for_week
 from classes.models import Course, CourseAction, Session, Venue
-from classes.selectors import bump_catalog_version
+from classes.places import find_place
+from classes.selectors import bump_catalog_listing
 from classes.services.errors import CourseError
 from config.locking import busy_as
 
@@ -47,8 +48,14 @@ def create_venue(
     country: str,
     time_zone: str,
     accessibility_notes: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> Venue:
-    """Create a venue owned by the instructor who adds it."""
+    """Create a venue owned by the instructor who adds it, placed where they say or, by default, at the
+    centre of its city (classes.places; none when the gazetteer does not know the city)."""
+    if latitude is None or longitude is None:
+        place = find_place(city, country=str(country))
+        latitude, longitude = (place.latitude, place.longitude) if place else (None, None)
     with transaction.atomic():
         venue = Venue(
             owner=owner,
@@ -58,6 +65,8 @@ def create_venue(
             country=country,
             time_zone=time_zone,
             accessibility_notes=accessibility_notes,
+            latitude=latitude,
+            longitude=longitude,
         )
         venue.full_clean()
         venue.save()
@@ -188,7 +197,7 @@ def mark_course_published(course: Course, *, actor: User) -> Course:
     others for longer than the database waits.
     """
     with transaction.atomic():
-        transaction.on_commit(bump_catalog_version)
+        transaction.on_commit(bump_catalog_listing)
         course = Course.objects.select_for_update().get(pk=course.pk)
         if course.status != Course.Status.DRAFT:
             raise CourseError(_("Only a draft course can be published."))

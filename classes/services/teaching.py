@@ -37,7 +37,7 @@ from classes.models import (
     Session,
     Venue,
 )
-from classes.selectors import bump_catalog_version, may_manage_course
+from classes.selectors import bump_catalog_listing, bump_catalog_version, may_manage_course
 from classes.services.bookings import _cancel, offer_free_places
 from classes.services.courses import _check_sessions, refresh_first_session
 from classes.services.courses import record_course_action as _record
@@ -143,7 +143,7 @@ def update_course(course: Course, *, actor: User, **changes) -> Course:
     """
     _check_actor(course, actor)
     with transaction.atomic():
-        transaction.on_commit(bump_catalog_version)
+        transaction.on_commit(bump_catalog_listing)
         course = _locked_course(course)
         changed = _applied_changes(course, changes)
         if not changed:
@@ -314,7 +314,7 @@ def cancel_course(course: Course, *, actor: User) -> Course:
     """
     _check_actor(course, actor)
     with transaction.atomic():
-        transaction.on_commit(bump_catalog_version)
+        transaction.on_commit(bump_catalog_listing)
         course = _locked_course(course)
         if course.status == Course.Status.CANCELLED:
             raise CourseError(_("This course is already cancelled."))

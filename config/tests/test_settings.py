@@ -147,7 +147,7 @@ def test_redis_url_switches_the_cache_to_redis(production):
     cache = settings_from(env, "CACHES")["CACHES"]["default"]
 
     assert cache == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": "redis://cache.internal:6379/2",
     }
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from PIL import Image, UnidentifiedImageError
 
+from classes.forms import NearFilterForm
 from instructors.forms.common import language_choices
 from instructors.models import Background, InstructorProfile
 
@@ -149,7 +150,7 @@ class ProfileForm(forms.Form):
         }
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(NearFilterForm):
     """The directory's GET filters; every field optional, a bad value simply leaves that filter out."""
 
     q = forms.CharField(
@@ -168,7 +169,8 @@ class DirectoryFilterForm(forms.Form):
     )
 
     def __init__(self, *args, countries_listed: list[str], languages_listed: list[str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, prefer_countries=countries_listed, **kwargs)
+        self.fields["near"].help_text = _("Instructors nearest first.")
         self.fields["country"].choices = [
             ("", _("Any country")),
             *sorted(((code, countries.name(code)) for code in countries_listed), key=lambda pair: pair[1]),
@@ -181,8 +183,9 @@ class DirectoryFilterForm(forms.Form):
 
     def filters(self) -> dict:
         cleaned = getattr(self, "cleaned_data", {})
-        return {
+        typed = {
             name: " ".join(str(cleaned[name]).split())
             for name in ("q", "country", "city", "language", "background")
             if cleaned.get(name)
         }
+        return {**typed, **self.place_filters()}
