@@ -22,8 +22,8 @@ from django.urls import reverse
 
 from bench.rush import percentile
 from bench.seed import cast
+from classes.catalog_cache import bump_catalog_version
 from classes.models import Booking
-from classes.selectors import bump_catalog_version
 
 SAMPLES = 15
 

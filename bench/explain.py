@@ -16,7 +16,7 @@ from django.urls import reverse
 from bench.cold import SAMPLES as COLD_SAMPLES
 from bench.profiling import profiled
 from bench.rush import signed_in_parents, ten_place_course
-from classes.selectors import bump_catalog_version
+from classes.catalog_cache import bump_catalog_version
 
 HOST = "127.0.0.1"
 REQUESTS = 40

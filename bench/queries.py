@@ -21,9 +21,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bench.seed import Cast, cast
 from certification.models import Certificate, TrainingCourse
+from classes.catalog_cache import bump_catalog_version
 from classes.emails import offer_token
 from classes.models import Booking, Course
-from classes.selectors import bump_catalog_version
 
 HOST = "127.0.0.1"
 # Left out on purpose: django-allauth's own pages beyond these three, the admin beyond its index, the bench's

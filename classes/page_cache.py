@@ -27,12 +27,12 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
+from classes.catalog_cache import cache_for_catalog_version, cached_for_catalog_version
 from classes.forms import CatalogFilterForm
-from classes.selectors import cache_for_catalog_version, cached_for_catalog_version
 from classes.templatetags.personal import PUNCH_HOLES, PersonalNode, hole_marker
 
 # The longest a signed-out visitor's catalog or course page is kept. Changes that matter bump the catalog
-# version at once (classes.selectors.bump_catalog_version); this bounds what a missed bump could cost.
+# version at once (classes.catalog_cache.bump_catalog_version); this bounds what a missed bump could cost.
 VISITOR_PAGE_SECONDS = 60
 
 # Catalog filters whose values are the choices of a select (three formats, the languages courses are taught

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.selectors import has_verified_email
 from classes import services
 from classes.calendar import course_calendar
+from classes.catalog_cache import cache_fragments, cache_is_shared, cached_fragments, catalog_facets
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.evaluations import evaluations_of_parent
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
@@ -29,13 +30,9 @@ from classes.page_cache import SharedPage, catalog_page_url, requested_page_numb
 from classes.rules import booking_panel, may_cancel_online, next_change
 from classes.selectors import (
     bookings_of_parent,
-    cache_fragments,
-    cache_is_shared,
-    cached_fragments,
     cancellation_deadline_of,
     card_fingerprint,
     catalog_course_ids,
-    catalog_facets,
     course_for_page,
     courses_for_cards,
     online_alongside,

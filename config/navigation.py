@@ -17,7 +17,7 @@ from functools import cached_property
 from django.core.cache import cache
 
 from certification.selectors import enrolled_training_ids
-from classes.selectors import cache_is_shared
+from classes.catalog_cache import cache_is_shared
 from instructors.selectors import can_teach
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from certification.selectors import has_active_certificate, practicum_enrollment
+from classes.catalog_cache import bump_catalog_version
 from classes.models import Booking, BookingNotice, Course, Venue
 from classes.places import find_place
-from classes.selectors import bump_catalog_version, may_manage_course
+from classes.selectors import may_manage_course
 from classes.services import (
     MAX_WEEKS,
     CourseError,

@@ -1,7 +1,7 @@
 """Bookings and the waitlist: capacity under a course lock, cancellations, offers that hold a place.
 
 Each change bumps the catalog version once it commits, so the cached catalog and course pages show
-places left at once (classes.selectors.bump_catalog_version).
+places left at once (classes.catalog_cache.bump_catalog_version).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classes import emails
+from classes.catalog_cache import bump_catalog_version
 from classes.models import Baby, Booking, BookingNotice, Course
 from classes.rules import age_fit, waitlist_closes_at
-from classes.selectors import bump_catalog_version, cancellation_deadline_from
+from classes.selectors import cancellation_deadline_from
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
 from classes.services.paid_bookings import hold_until, let_payment_go, open_booking_payment, refunds_online

@@ -14,10 +14,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from classes.catalog_cache import bump_catalog_listing
 from classes.curriculum import curriculum_for_week
 from classes.models import Course, CourseAction, Session, Venue
 from classes.places import find_place
-from classes.selectors import bump_catalog_listing
 from classes.services.errors import CourseError
 from config.locking import busy_as
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classes import emails
+from classes.catalog_cache import bump_catalog_version
 from classes.models import Baby, Booking, BookingNotice, Course
-from classes.selectors import bump_catalog_version
 from classes.services.courses import first_session
 from classes.services.errors import BookingError
 from config.locking import busy_as

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from classes import emails
+from classes.catalog_cache import bump_catalog_listing, bump_catalog_version
 from classes.models import (
     COURSE_EDITABLE_FIELDS,
     COURSE_EDITABLE_ONCE_BOOKED,
@@ -37,7 +38,7 @@ from classes.models import (
     Session,
     Venue,
 )
-from classes.selectors import bump_catalog_listing, bump_catalog_version, may_manage_course
+from classes.selectors import may_manage_course
 from classes.services.bookings import _cancel, offer_free_places
 from classes.services.courses import _check_sessions, refresh_first_session
 from classes.services.courses import record_course_action as _record
