@@ -19,7 +19,8 @@ from bench.profiling import StackSampler, profiled
 from bench.rush import percentile
 from bench.seed import email, sessions_for, set_first_session_at, weekly
 from certification.models import Enrollment, TrainingCourse
-from classes.models import Attendance, Baby, Booking, Course, Session
+from classes.models import RATING_FIELDS, Attendance, Baby, Booking, Course, Evaluation, Session
+from classes.models.evaluations import HomePractice
 
 PDF_SAMPLES = 60
 PDF_PROFILED = 20
@@ -123,6 +124,20 @@ def eligible_enrollments(count: int) -> list:
             Attendance(booking=booking, session=session, status=Attendance.Status.PRESENT)
             for booking in bookings
             for session in sessions_of[booking.course_id]
+        ),
+    )
+    # Each practicum family's evaluation of the course: a family counts toward the practicum only with it.
+    insert(
+        Evaluation,
+        (
+            Evaluation(
+                booking=booking,
+                gained="Calmer evenings.",
+                home_practice=HomePractice.DAILY,
+                language="en",
+                **dict.fromkeys(RATING_FIELDS, 5),
+            )
+            for booking in bookings
         ),
     )
     return enrollments
