@@ -62,8 +62,7 @@ class NearFilterForm(forms.Form):
         self.prefer_countries = prefer_countries
         self.place: Place | None = None
         self.suggestions: list[Place] = []
-        # "km" is the same in every language the site speaks.
-        self.fields["within"].choices = [(radius, f"{radius} km") for radius in RADII_KM]
+        self.fields["within"].choices = [(radius, _("%(km)s km") % {"km": radius}) for radius in RADII_KM]
 
     def clean_near(self) -> str:
         """The place, as the gazetteer names it (classes.places); an unknown one is an error that offers
