@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
@@ -232,12 +232,9 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_manage_certificate_permission(self, request) -> bool:
         return request.user.has_perm(MANAGE_CERTIFICATE)
 
-    def view_on_site(self, certificate: Certificate) -> str | None:
-        # The public verification page, once its URL exists.
-        try:
-            return certificate.get_absolute_url()
-        except NoReverseMatch:
-            return None
+    def view_on_site(self, certificate: Certificate) -> str:
+        # The public verification page.
+        return certificate.get_absolute_url()
 
     @admin.display(description=_("status"))
     def status(self, certificate: Certificate) -> str:
