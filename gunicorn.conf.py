@@ -1,12 +1,15 @@
 """gunicorn's settings for the web process: docker-compose.yml and the Dockerfile start it with
 `gunicorn --config=gunicorn.conf.py`, and `make bench` measures it (README, Benchmarks).
 
-gthread workers, two processes of four threads, for the two cores the bench runs on. `make bench`
-compares them, in the same run and the same rounds, with as many sync workers as cores and with
-2 × cores + 1 of them, for pages under load and a hundred parents booking at once, and its report says
-which the numbers favour in that run (bench/RESULTS.md, "Gunicorn worker class"). A worker's threads
-overlap their waits on Postgres and Redis and keep connections alive, and a slow request or client holds
-one thread, not a whole process.
+Sync workers, one process per core (two on the two cores the bench runs on). `make bench` compares them,
+in the same run and the same rounds, with 2 × cores + 1 sync workers and with two gthread workers of four
+threads, for pages under load and a hundred parents booking at once, and its report says which the numbers
+favour (bench/RESULTS.md, "Gunicorn worker class"). Two runs in a row favoured two sync workers over the
+gthread workers this was before, by far: with pages served mostly from the cache a request is short CPU
+work, and threads of one process only take turns on its interpreter lock; at the rush the course lock is
+held for less time with fewer requests in flight. A slow client is the proxy's to absorb (nginx or the
+platform's load balancer buffers requests and responses), as gunicorn's documentation advises for sync
+workers.
 
 Each setting can be changed from the environment: WEB_WORKER_CLASS (gthread or sync), WEB_CONCURRENCY
 (worker processes; one per core), WEB_THREADS (threads per gthread worker), PORT, WEB_ACCESS_LOG (true or
@@ -25,7 +28,7 @@ from config.env import env_bool, env_choice, env_int
 wsgi_app = "config.wsgi:application"
 bind = [f"0.0.0.0:{env_int('PORT', 8000, minimum=1)}"]
 
-worker_class = env_choice("WEB_WORKER_CLASS", "gthread", {"gthread", "sync"})
+worker_class = env_choice("WEB_WORKER_CLASS", "sync", {"gthread", "sync"})
 workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
 threads = env_int("WEB_THREADS", 4 if worker_class == "gthread" else 1, minimum=1)
 if worker_class == "sync" and threads > 1:
