@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import targets
 from bench.profiling import sampled
+from bench.report.remedies import reading
 from bench.report.sections import table
 from bench.targets import PAGES, p2_compare
 
@@ -37,6 +38,7 @@ def explanations(results: dict, judged: list[targets.Verdict]) -> list[str]:
     lines = []
     for key in missed:
         kind, _colon, name = key.partition(":")
+        start = len(lines)
         if kind == "pages" and name in explained.get("pages", {}):
             page = explained["pages"][name]
             lines += [
@@ -117,4 +119,10 @@ def explanations(results: dict, judged: list[targets.Verdict]) -> list[str]:
                     "```",
                     "",
                 ]
+        if (words := reading(key)) is not None and len(lines) > start:
+            # Under the profile's heading: what the profile suggests would reach the target.
+            lines[start + 2 : start + 2] = [
+                f"*What would reach it (our reading of such profiles):* {words}",
+                "",
+            ]
     return lines
