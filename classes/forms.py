@@ -18,6 +18,8 @@ DATE_FORMAT_MESSAGE = _("Enter a date like 2026-05-31.")
 
 # Courses take babies until they crawl; a date of birth further back than this is a typing mistake.
 OLDEST_BABY = timedelta(days=2 * 365 + 1)
+# How far from today the catalog's start dates may be.
+FARTHEST_START = timedelta(days=3 * 366)
 
 
 class DateInput(forms.DateInput):
@@ -136,6 +138,19 @@ class CatalogFilterForm(NearFilterForm):
 
     def clean_city(self) -> str:
         return " ".join(self.cleaned_data["city"].split())
+
+    def _within_reach(self, day: date | None) -> date | None:
+        """Courses are published at most a few years ahead; a date far off is a typing mistake (and one at
+        the end of the calendar has no next day to count to)."""
+        if day is not None and not (self.today - FARTHEST_START <= day <= self.today + FARTHEST_START):
+            raise forms.ValidationError(_("Choose a date within three years of today."))
+        return day
+
+    def clean_starts_from(self) -> date | None:
+        return self._within_reach(self.cleaned_data["starts_from"])
+
+    def clean_starts_to(self) -> date | None:
+        return self._within_reach(self.cleaned_data["starts_to"])
 
     def clean_baby_born(self) -> date | None:
         born = self.cleaned_data["baby_born"]

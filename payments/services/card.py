@@ -12,6 +12,7 @@ Every Stripe call is made outside a transaction. Lock order: the owner's row (a 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -142,20 +143,27 @@ def submit_card(payment: Payment, *, payer: AbstractBaseUser, payment_method: st
         raise PaymentError(_("Enter your card details, then press Pay."))
     try:
         intent_id, attempt = _current_intent(payment)
-        try:
-            intent = gateway.confirm_intent(
-                intent_id,
-                payment_method=payment_method,
-                idempotency_key=idempotency_key(payment, f"{attempt}-confirm"),
-            )
-        except CardDeclined as declined:
-            _end_attempt(payment, intent_id, code=declined.code or "card_declined")
-            return CardResult("declined", decline_message(declined.code))
-        except GatewayUnavailable:
-            raise
-        except GatewayError:
-            # Confirmed already (a second press, a second tab) or ended meanwhile: ask how it stands.
-            intent = gateway.retrieve_intent(intent_id)
+        claimed, before = _claim_confirmation(payment, intent_id)
+        if not claimed:
+            # Another press (a second tab) is confirming this intent right now: only one press ever asks
+            # Stripe to charge an intent, whatever the fake server in tests does with idempotency keys.
+            intent = _settled_intent(intent_id)
+        else:
+            try:
+                intent = gateway.confirm_intent(
+                    intent_id,
+                    payment_method=payment_method,
+                    idempotency_key=idempotency_key(payment, f"{attempt}-confirm"),
+                )
+            except CardDeclined as declined:
+                _end_attempt(payment, intent_id, code=declined.code or "card_declined")
+                return CardResult("declined", decline_message(declined.code))
+            except GatewayUnavailable:
+                _release_confirmation(payment, intent_id, before)
+                raise
+            except GatewayError:
+                # Confirmed already, or ended meanwhile: ask how it stands.
+                intent = gateway.retrieve_intent(intent_id)
     except GatewayError as error:
         # Unreachable, or an answer we cannot act on: nothing was recorded as paid, the hold stays, and the
         # webhook or the reconciliation sweep records whatever Stripe did.
@@ -167,6 +175,43 @@ def submit_card(payment: Payment, *, payer: AbstractBaseUser, payment_method: st
     if outcome == "requires_action":
         return CardResult("requires_action", client_secret=intent.client_secret)
     return CardResult(outcome)
+
+
+# Set on the payment by the press that is confirming its intent (Stripe's own word for a payment in flight).
+CONFIRMING = "processing"
+# How long a second press waits for the first to hear back from Stripe.
+SETTLE_SECONDS = 10
+
+
+def _claim_confirmation(payment: Payment, intent_id: str) -> tuple[bool, str]:
+    """Whether this press may confirm the intent (a conditional update: one press wins), and the intent
+    status it replaced, to put back if Stripe cannot be reached."""
+    current = Payment.objects.filter(pk=payment.pk).values_list("intent_status", flat=True).first() or ""
+    claimed = (
+        Payment.objects.filter(pk=payment.pk, intent_id=intent_id, status=Payment.Status.PENDING)
+        .exclude(intent_status=CONFIRMING)
+        .update(intent_status=CONFIRMING, updated_at=timezone.now())
+    )
+    return claimed == 1, current
+
+
+def _release_confirmation(payment: Payment, intent_id: str, before: str) -> None:
+    Payment.objects.filter(pk=payment.pk, intent_id=intent_id, intent_status=CONFIRMING).update(
+        intent_status=before, updated_at=timezone.now()
+    )
+
+
+def _settled_intent(intent_id: str):
+    """The intent once the press confirming it has heard back from Stripe (or as it stands after
+    SETTLE_SECONDS: the webhook and the reconciliation sweep record what follows)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        intent = gateway.retrieve_intent(intent_id)
+        if intent.status not in ("requires_payment_method", "requires_confirmation", "processing"):
+            return intent
+        if time.monotonic() > deadline:
+            return intent
+        time.sleep(0.2)
 
 
 def idempotency_key(payment: Payment, step: str) -> str:
