@@ -276,7 +276,9 @@ def test_the_filters_in_force_are_spelled_out_above_the_results(client):
 
 
 def test_a_start_date_at_the_end_of_the_calendar_is_refused_next_to_its_field(client):
-    response = client.get(reverse("classes:catalog"), {"starts_to": "9999-12-31", "starts_from": "0001-01-01"})
+    response = client.get(
+        reverse("classes:catalog"), {"starts_to": "9999-12-31", "starts_from": "0001-01-01"}
+    )
 
     assert response.status_code == 200
     assert response.content.decode().count("Choose a date within three years of today.") == 2
