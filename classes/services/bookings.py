@@ -20,7 +20,7 @@ from classes.catalog_cache import bump_catalog_version
 from classes.models import Baby, Booking, BookingNotice, Course
 from classes.rules import age_fit, waitlist_closes_at
 from classes.selectors import cancellation_deadline_from
-from classes.services.courses import first_session
+from classes.services.courses import expire_on_each_course, first_session
 from classes.services.errors import BookingError
 from classes.services.paid_bookings import hold_until, let_payment_go, open_booking_payment, refunds_online
 from config.locking import busy_as
@@ -270,13 +270,7 @@ def expire_offers() -> int:
             "course_id", flat=True
         )
     )
-    expired = 0
-    for course_id in course_ids:
-        try:
-            expired += _expire_offers_on(course_id)
-        except BookingError:
-            logger.warning("Course %s stayed locked; its expired offers wait for the next sweep.", course_id)
-    return expired
+    return expire_on_each_course(course_ids, _expire_offers_on, what="expired offers", log=logger)
 
 
 @busy_as(BookingError)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,7 +20,7 @@ from classes.catalog_cache import bump_catalog_listing
 from classes.curriculum import curriculum_for_week
 from classes.models import Course, CourseAction, Session, Venue
 from classes.places import find_place
-from classes.services.errors import CourseError
+from classes.services.errors import BookingError, CourseError
 from config.locking import busy_as
 
 MAX_WEEKS = 8
@@ -229,3 +231,18 @@ def refresh_first_session(course: Course) -> None:
         .first()
     )
     course.save(update_fields=["first_session_at"])
+
+
+def expire_on_each_course(
+    course_ids: Iterable[int], expire_on: Callable[[int], int], *, what: str, log: logging.Logger
+) -> int:
+    """Run one course's expiry (`expire_on`, which locks the course) for each course, and add up what it
+    ended. A course locked by others for longer than the database waits is logged to the sweep's own
+    `log` and left to the next sweep; the other courses go on. `what` names what waits."""
+    expired = 0
+    for course_id in course_ids:
+        try:
+            expired += expire_on(course_id)
+        except BookingError:
+            log.warning("Course %s stayed locked; its %s wait for the next sweep.", course_id, what)
+    return expired

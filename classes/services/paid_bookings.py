@@ -21,7 +21,7 @@ from accounts.models import User
 from classes import emails
 from classes.catalog_cache import bump_catalog_version
 from classes.models import Baby, Booking, BookingNotice, Course
-from classes.services.courses import first_session
+from classes.services.courses import expire_on_each_course, first_session
 from classes.services.errors import BookingError
 from config.locking import busy_as
 from notifications.services import language_for
@@ -88,13 +88,7 @@ def expire_payment_holds() -> int:
             "course_id", flat=True
         )
     )
-    expired = 0
-    for course_id in course_ids:
-        try:
-            expired += _expire_holds_on(course_id)
-        except BookingError:
-            logger.warning("Course %s stayed locked; its expired holds wait for the next sweep.", course_id)
-    return expired
+    return expire_on_each_course(course_ids, _expire_holds_on, what="expired holds", log=logger)
 
 
 @busy_as(BookingError)
