@@ -35,6 +35,8 @@ class Payment(models.Model):
         # No longer payable (the hold ran out, the booking was let go); a card payment that Stripe takes
         # anyway is still recorded, and the thing paid for decides whether it is kept or refunded.
         CANCELED = "canceled", pgettext_lazy("payment status", "Cancelled")
+        # A cash or transfer payment recorded by mistake and taken back by whoever recorded it.
+        VOIDED = "voided", _("Recorded in error")
 
     purpose = models.CharField(_("what for"), max_length=20, choices=Purpose.choices)
     description = models.CharField(

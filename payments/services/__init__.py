@@ -19,6 +19,7 @@ from payments.services.card import (
     submit_card,
 )
 from payments.services.errors import PaymentError, PaymentUnavailable
+from payments.services.offline import record_offline_payment, void_offline_payment
 from payments.services.refunds import (
     refundable_amount,
     request_refund,
@@ -40,6 +41,7 @@ __all__ = [
     "payment_for_intent",
     "reconcile_payments",
     "record_intent",
+    "record_offline_payment",
     "record_success",
     "refresh_payment",
     "refundable_amount",
@@ -48,4 +50,5 @@ __all__ = [
     "send_due_refunds",
     "send_refund",
     "submit_card",
+    "void_offline_payment",
 ]
