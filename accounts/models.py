@@ -14,6 +14,8 @@ TRAINERS_GROUP = "Trainers"
 CERTIFICATION_ADMINS_GROUP = "Certification admins"
 # Holds classes.manage_any_course: acts on other instructors' courses, on the record.
 COURSE_COORDINATORS_GROUP = "Course coordinators"
+# Reads payments, refunds, receipts and credit notes, and refunds a card payment (payments.refund_payment).
+PAYMENTS_OFFICERS_GROUP = "Payments officers"
 
 
 class Background(models.TextChoices):

@@ -8,7 +8,12 @@ strings, so this floor imports nothing of the apps above it.
 
 from __future__ import annotations
 
-from accounts.models import CERTIFICATION_ADMINS_GROUP, COURSE_COORDINATORS_GROUP, TRAINERS_GROUP
+from accounts.models import (
+    CERTIFICATION_ADMINS_GROUP,
+    COURSE_COORDINATORS_GROUP,
+    PAYMENTS_OFFICERS_GROUP,
+    TRAINERS_GROUP,
+)
 
 ROLE_GROUPS: dict[str, list[tuple[str, str]]] = {
     TRAINERS_GROUP: [
@@ -41,6 +46,12 @@ ROLE_GROUPS: dict[str, list[tuple[str, str]]] = {
         ("classes", "view_courseaction"),
         ("classes", "view_evaluation"),
         ("association", "view_dashboard"),
+    ],
+    PAYMENTS_OFFICERS_GROUP: [
+        ("payments", "view_payment"),
+        ("payments", "view_refund"),
+        ("payments", "view_receipt"),
+        ("payments", "refund_payment"),
     ],
 }
 

@@ -96,6 +96,7 @@ PAGES: dict[str, list[Page] | None] = {
     "payments:pay_card": None,
     "payments:pay_done": None,
     "payments:stripe_webhook": None,
+    "payments:receipt_pdf": None,
     "instructors:teaching_feed_renew": None,
     "certification:credential_jwt": None,
     "certification:credential_json": None,
@@ -106,6 +107,9 @@ PAGES: dict[str, list[Page] | None] = {
     "certification:did_document": None,
     "certification:jwks": None,
     "certification:status_list": None,
+    # POST-only: they open a payment and redirect to the pay page.
+    "certification:pay_training_fee": None,
+    "certification:renew_certificate": None,
     "classes:evaluation_mine": [
         Page(
             "evaluation (a booking of the parent)",
@@ -222,6 +226,12 @@ PAGES: dict[str, list[Page] | None] = {
         Page("session cancel (confirm)", "instructor", _url("instructors:session_cancel", pk=_first_session))
     ],
     "instructors:booking_paid": None,
+    "instructors:session_refund": None,
+    "instructors:session_refund_all": None,
+    "instructors:payments": [Page("/teach/payments/", "instructor", _url("instructors:payments"))],
+    # A month's statement exists only for a month with payments on the instructor's courses, which the bench
+    # data may not have; classes/tests counts the statement's queries at two sizes.
+    "instructors:payments_statement": None,
     "certification:training_list": [Page("/training/", "anonymous", _url("certification:training_list"))],
     "certification:training_apply": [
         Page("training apply", "parent", _url("certification:training_apply", pk=lambda o: o.training.pk))

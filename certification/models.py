@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from classes.models import TEACHING_LANGUAGES, Venue
 from notifications.storage import private_storage
@@ -120,6 +121,16 @@ class Enrollment(models.Model):
         _("exam score (%)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     fee_paid = models.BooleanField(_("fee paid"), default=False)
+    # How the fee is paid: the card payment opened from the progress page (pending until it goes through),
+    # or the bank transfer staff recorded. A free training has none and counts as paid (fee_settled).
+    fee_payment = models.OneToOneField(
+        "payments.Payment",
+        verbose_name=_("fee payment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrollment",
+    )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     applied_at = models.DateTimeField(_("applied"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -138,6 +149,12 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trainee} — {self.training}"
+
+    @property
+    def fee_settled(self) -> bool:
+        """Whether the fee stands in nobody's way: paid, or a free training (docs/domain.md,
+        Certification)."""
+        return self.fee_paid or not self.training.fee
 
 
 def new_certificate_token() -> str:
@@ -378,3 +395,49 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate.number}: {self.get_kind_display()} ({self.at:%Y-%m-%d})"
+
+
+class CertificateRenewal(models.Model):
+    """A renewal the holder pays online from their certificate page: its card payment, and how it ended.
+
+    Written by certification.services.renewals only. At most one is awaiting payment per certificate; a
+    renewed one points at the payment whose receipt the certificate page links to.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        RENEWED = "renewed", _("Renewed")
+        # Paid, but the certificate no longer wanted it (revoked, or renewed meanwhile): refunded in full.
+        REFUNDED = "refunded", _("Refunded")
+        # Replaced by a new payment before it was paid (the fee changed).
+        CANCELLED = "cancelled", pgettext_lazy("renewal status", "Cancelled")
+
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("certificate"), on_delete=models.CASCADE, related_name="renewals"
+    )
+    payment = models.OneToOneField(
+        "payments.Payment",
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        related_name="certificate_renewal",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("renewed until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate renewal")
+        verbose_name_plural = _("certificate renewals")
+        ordering = ["-created_at"]
+        constraints = [
+            # A second press finds the renewal already waiting for its payment instead of opening another.
+            models.UniqueConstraint(
+                fields=["certificate"],
+                condition=Q(status="pending"),
+                name="certificate_one_pending_renewal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate.number}: {self.get_status_display()} ({self.created_at:%Y-%m-%d})"

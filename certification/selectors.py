@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from certification.fees import fee_payable_online, paid_fee_payment, training_fee_price
 from certification.models import Certificate, CertificateEvent, Enrollment, TrainingCourse, TrainingModule
 
 # The practicum's counting rule lives in its own module; pages, admin and privacy read it from here.
@@ -27,6 +28,8 @@ from certification.practicum import (  # noqa: F401
     practicum_tallies,
 )
 from classes.models import Course
+from payments.models import Payment
+from payments.selectors import receipt_links_prefetch
 
 # Applications waiting for a decision hold a place, as offered waitlist places do for courses; a certified
 # enrollment was an accepted one.
@@ -79,8 +82,11 @@ def missing_requirements(enrollment: Enrollment, *, families: int | None = None)
             _("Exam score %(score)s%% is below the pass mark of %(mark)s%%.")
             % {"score": enrollment.exam_score, "mark": settings.CERTIFICATION_PASS_MARK}
         )
-    if not enrollment.fee_paid:
-        missing.append(_("The certification fee is not paid."))
+    if not enrollment.fee_settled:
+        missing.append(
+            _("The training fee (%(price)s) is not paid.")
+            % {"price": training_fee_price(enrollment.training)}
+        )
     if families is None:
         families = practicum_families_count(enrollment)
     if families < settings.CERTIFICATION_PRACTICUM_FAMILIES:
@@ -181,6 +187,10 @@ class Progress:
     days_left: int | None = None
     certificate: Certificate | None = None
     tally: FamilyTally = field(default_factory=FamilyTally)
+    # The training fee: its price, whether the pay button shows, and the payment that paid it (receipts).
+    fee_price: str = ""
+    can_pay_fee: bool = False
+    fee_payment: Payment | None = None
 
     @property
     def days_overdue(self) -> int:
@@ -245,13 +255,22 @@ def _requirements(enrollment: Enrollment, tally: FamilyTally) -> list[Requiremen
             practicum_state(tally),
         ),
         Requirement("exam", _("Written exam"), score is not None and score >= pass_mark, exam_state),
-        Requirement(
-            "fee",
-            _("Certification fee paid"),
-            enrollment.fee_paid,
-            _("Paid.") if enrollment.fee_paid else _("Not paid yet."),
-        ),
+        Requirement("fee", _("Training fee paid"), enrollment.fee_settled, _fee_state(enrollment)),
     ]
+
+
+def _fee_state(enrollment: Enrollment) -> str:
+    if not enrollment.training.fee:
+        return _("No fee for this training.")
+    if not enrollment.fee_paid:
+        return _("Not paid yet: %(price)s.") % {"price": training_fee_price(enrollment.training)}
+    payment = paid_fee_payment(enrollment)
+    if payment is None:
+        return _("Paid.")
+    day = _date(timezone.localtime(payment.succeeded_at).date())
+    if payment.is_online:
+        return _("Paid online on %(date)s.") % {"date": day}
+    return _("Paid by bank transfer on %(date)s.") % {"date": day}
 
 
 def _next_steps(progress: Progress, *, today: date) -> list[str]:
@@ -306,11 +325,20 @@ def _next_steps(progress: Progress, *, today: date) -> list[str]:
         steps.append(
             _("Retake the written exam: you need %(mark)s%%.") % {"mark": settings.CERTIFICATION_PASS_MARK}
         )
-    if not enrollment.fee_paid:
-        steps.append(
-            _("Pay the certification fee (%(fee)s %(currency)s) as your trainer explained.")
-            % {"fee": training.fee, "currency": training.currency}
-        )
+    if not enrollment.fee_settled:
+        if progress.can_pay_fee:
+            steps.append(
+                _(
+                    "Pay the training fee (%(price)s) online below, or by bank transfer as your trainer "
+                    "explained."
+                )
+                % {"price": progress.fee_price}
+            )
+        else:
+            steps.append(
+                _("Pay the training fee (%(price)s) as your trainer explained.")
+                % {"price": progress.fee_price}
+            )
     if not steps:
         steps.append(_("Everything is done: the association will issue your certificate shortly."))
     return steps
@@ -325,7 +353,8 @@ def trainee_progress(user: User, *, today: date | None = None) -> list[Progress]
     today = today or timezone.localdate()
     enrollments = (
         Enrollment.objects.filter(trainee=user)
-        .select_related("training", "training__trainer", "training__venue", "certificate")
+        .select_related("training", "training__trainer", "training__venue", "certificate", "fee_payment")
+        .prefetch_related(receipt_links_prefetch("fee_payment__"))
         .order_by("-applied_at")
     )
     progresses = []
@@ -337,6 +366,9 @@ def trainee_progress(user: User, *, today: date | None = None) -> list[Progress]
             tally=tally,
             days_left=(enrollment.deadline - today).days if enrollment.deadline else None,
             certificate=getattr(enrollment, "certificate", None),
+            fee_price=training_fee_price(enrollment.training),
+            can_pay_fee=fee_payable_online(enrollment),
+            fee_payment=paid_fee_payment(enrollment),
         )
         progress.requirements = _requirements(enrollment, tally)
         progress.next_steps = _next_steps(progress, today=today)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from certification import views
+from certification import payment_views, views
 
 app_name = "certification"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("training/", views.training_list, name="training_list"),
     path("training/<int:pk>/apply/", views.training_apply, name="training_apply"),
     path("training/progress/", views.progress, name="progress"),
+    path("training/progress/<int:pk>/pay-fee/", payment_views.pay_training_fee, name="pay_training_fee"),
     path("certificates/verify/", views.verify_lookup, name="verify_lookup"),
     path("certificates/verify/<str:token>/", views.verify, name="verify_token"),
     path("certificates/verify/<str:token>/credential.jwt", views.credential_jwt, name="credential_jwt"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("certificates/verify/<str:token>/badge.png", views.credential_png, name="credential_png"),
     path("certificates/check/", views.check_credential, name="check_credential"),
     path("teach/certificate/", views.my_certificate, name="my_certificate"),
+    path("teach/certificate/renew/", payment_views.renew_certificate, name="renew_certificate"),
     path("teach/certificate/certificate.pdf", views.my_certificate_pdf, name="my_certificate_pdf"),
     path("teach/certificate/credential.jwt", views.my_credential_jwt, name="my_credential_jwt"),
     path("teach/certificate/credential.json", views.my_credential_json, name="my_credential_json"),

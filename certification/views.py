@@ -27,6 +27,7 @@ from certification.credentials import baking, keys, verification
 from certification.credentials.jws import MEDIA_TYPE as VC_JWT
 from certification.credentials.jws import decode_ours
 from certification.emails import ISSUING_BODY, verification_url
+from certification.fees import renewal_offer
 from certification.forms import ApplicationForm, CertificateLookupForm, CredentialCheckForm
 from certification.models import CERTIFICATE_TITLE, Certificate, CertificateStatus, Enrollment, TrainingCourse
 from certification.pdf import render_certificate_pdf
@@ -244,6 +245,7 @@ def my_certificate(request):
             **_verification_context(certificate),
             "history": certificate_history(certificate),
             "linkedin_url": linkedin_add_url(certificate),
+            "renewal": renewal_offer(certificate),
         },
     )
 

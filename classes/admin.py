@@ -139,7 +139,10 @@ class CourseAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
             _("Families"),
             {"fields": ("capacity", "min_age_weeks", "max_age_weeks", "cancellation_cutoff_hours")},
         ),
-        (_("Price"), {"fields": ("price", "currency", "payment_notes")}),
+        (
+            _("Price"),
+            {"fields": ("price", "currency", "payment_notes", "refund_percent", "late_refund_percent")},
+        ),
         (_("Description"), {"fields": ("description",)}),
         (_("History"), {"fields": ("created_at", "updated_at", "published_at", "cancelled_at")}),
     )

@@ -35,6 +35,7 @@ from notifications.services import (
     queue_prepared_emails,
     render_email,
 )
+from payments.emails import receipt_attachments
 
 OFFER_SALT = "classes.offer"
 
@@ -100,7 +101,8 @@ def _booking_for_email(pk: int) -> Booking:
 
 
 def queue_booking_confirmed(booking: Booking) -> None:
-    """The confirmation with the course's calendar, rendered by the delivery worker."""
+    """The confirmation with the course's calendar (and a paid place's receipt), rendered by the delivery
+    worker."""
     _defer_to_parent(
         booking, "booking_confirmed", f"booking-confirmed:{booking.pk}", render_booking_confirmed
     )
@@ -110,7 +112,8 @@ def render_booking_confirmed(*, booking: int) -> EmailContent:
     confirmed = _booking_for_email(booking)
     sessions = list(confirmed.course.sessions.order_by("starts_at"))
     return EmailContent(
-        context=_family_context(confirmed, sessions), attachments=[calendar_attachment(confirmed, sessions)]
+        context=_family_context(confirmed, sessions),
+        attachments=[calendar_attachment(confirmed, sessions), *receipt_attachments(confirmed.payment_id)],
     )
 
 
@@ -129,9 +132,10 @@ def render_booking_waitlisted(*, booking: int, position: int) -> EmailContent:
     return EmailContent(context={**_family_context(_booking_for_email(booking)), "position": position})
 
 
-def queue_booking_cancelled(booking: Booking, *, refund_online: bool = False) -> None:
-    """The cancellation, rendered by the delivery worker; whether the place was paid, and whether a card
-    payment goes back automatically, are taken now, since they decide what the email says of a refund."""
+def queue_booking_cancelled(booking: Booking, *, refund_online: bool = False, refund: int = 0) -> None:
+    """The cancellation, rendered by the delivery worker; whether the place was paid, whether it was paid
+    by card and what goes back to the card (``refund``, minor units: classes.rules.refund_due) are taken
+    now, since they decide what the email says of a refund."""
     _defer_to_parent(
         booking,
         "booking_cancelled",
@@ -139,14 +143,22 @@ def queue_booking_cancelled(booking: Booking, *, refund_online: bool = False) ->
         render_booking_cancelled,
         paid=booking.is_paid,
         refund_online=refund_online,
+        refund=refund,
     )
 
 
-def render_booking_cancelled(*, booking: int, paid: bool, refund_online: bool = False) -> EmailContent:
-    cancelled = _booking_for_email(booking)
+def render_booking_cancelled(
+    *, booking: int, paid: bool, refund_online: bool = False, refund: int | None = None
+) -> EmailContent:
+    # ``refund`` is None in emails queued before refund policies: their card payments went back in full.
+    cancelled = Booking.objects.select_related("parent", "baby", "course", "course__venue", "payment").get(
+        pk=booking
+    )
     # The booking as it stood when it was cancelled (never saved).
     cancelled.is_paid = paid
-    return EmailContent(context={**_family_context(cancelled), "refund_online": refund_online})
+    return EmailContent(
+        context={**_family_context(cancelled), "refund_online": refund_online, "refund_amount": refund}
+    )
 
 
 def queue_payment_hold_expired(booking: Booking) -> None:

@@ -1,5 +1,6 @@
 """The booking rules as reads, each defined once: when a course takes bookings and when its waitlist closes,
-whether a baby fits a course, whether a place can still be cancelled online.
+whether a baby fits a course, whether a place can still be cancelled online and what a cancellation gives
+back.
 
 The services that enforce a rule (classes.services.bookings) and the pages that explain it (the course
 page's booking panel, My bookings) both call these, so what a page offers is what the service accepts
@@ -17,6 +18,10 @@ from accounts.selectors import has_verified_email
 from classes.curriculum import CUES, strokes_for
 from classes.models import Baby, Booking, Course, Session
 from classes.selectors import cancellation_deadline_of, live_bookings_on
+from payments.models import Payment
+from payments.services import refundable_amount
+
+ON_TIME, LATE, CLOSED = "on time", "late", "closed"
 
 
 def waitlist_closes_at(first_session_at: datetime | None) -> datetime | None:
@@ -43,12 +48,44 @@ def age_fit(course: Course, age_weeks: int) -> str:
     return "fits"
 
 
+def cancellation_window(course: Course, *, now: datetime) -> str:
+    """Whether a confirmed place on the course can be cancelled online now: ON_TIME until the cutoff; LATE
+    after it and before the first session, when the course gives a share back for a late cancellation
+    (``late_refund_percent`` set); CLOSED otherwise, when the family is asked to contact the instructor."""
+    deadline = cancellation_deadline_of(course)
+    if deadline is None or now <= deadline:
+        return ON_TIME
+    if course.late_refund_percent is not None and now < course.first_session_at:
+        return LATE
+    return CLOSED
+
+
 def may_cancel_online(booking: Booking, *, now: datetime) -> bool:
-    """A waitlist place or an offer can always be let go; a confirmed place until the course's cutoff."""
+    """A waitlist place or an offer can always be let go; a confirmed place until the course's cutoff, or
+    later when the course lets families cancel late."""
     if booking.status != Booking.Status.CONFIRMED:
         return True
-    deadline = cancellation_deadline_of(booking.course)
-    return deadline is None or now <= deadline
+    return cancellation_window(booking.course, now=now) != CLOSED
+
+
+def refund_due(booking: Booking, *, now: datetime) -> int:
+    """What goes back to the family's card if the booking is cancelled now, in the payment's minor units:
+    for a confirmed place, the course's share for the moment (``refund_percent`` on time,
+    ``late_refund_percent`` late) of what is left to refund, rounded down; anything else paid by card goes
+    back whole. 0 without a card payment that went through, or when the place can no longer be cancelled.
+
+    cancel_booking refunds this, and the cancel page and the cancellation email say it."""
+    payment = booking.payment
+    if payment is None or payment.status != Payment.Status.SUCCEEDED or not payment.is_online:
+        return 0
+    left = refundable_amount(payment)
+    if booking.status != Booking.Status.CONFIRMED:
+        return left
+    window = cancellation_window(booking.course, now=now)
+    if window == CLOSED:
+        return 0
+    percent = booking.course.refund_percent if window == ON_TIME else booking.course.late_refund_percent
+    return left * percent // 100
 
 
 def course_state(course: Course, *, now: datetime) -> str:

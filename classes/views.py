@@ -27,7 +27,7 @@ from classes.evaluations import evaluations_of_parent
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
 from classes.models import Baby, Booking, Course, Session
 from classes.page_cache import SharedPage, catalog_page_url, requested_page_number
-from classes.rules import booking_panel, may_cancel_online, next_change
+from classes.rules import LATE, booking_panel, cancellation_window, may_cancel_online, next_change, refund_due
 from classes.selectors import (
     bookings_of_parent,
     cancellation_deadline_of,
@@ -312,6 +312,7 @@ class BookingCard:
     booking: Booking
     can_cancel: bool
     cancel_deadline: datetime | None
+    cancel_late: bool  # past the cutoff, on a course that lets families cancel late
     offer_token: str
     next_session: Session | None
 
@@ -324,6 +325,7 @@ def _cards(bookings: list[Booking], *, now: datetime) -> list[BookingCard]:
                 booking=booking,
                 can_cancel=may_cancel_online(booking, now=now),
                 cancel_deadline=cancellation_deadline_of(booking.course),
+                cancel_late=cancellation_window(booking.course, now=now) == LATE,
                 offer_token=offer_token(booking) if booking.status == Booking.Status.OFFERED else "",
                 next_session=next(
                     (
@@ -363,7 +365,11 @@ def booking_cancel(request, pk: int):
     """Cancel a place, leave the waitlist or decline an offer: whichever the booking is. The GET asks once
     more, naming the baby and the course and saying whether the place goes to a family waiting; only the
     POST (its button) changes anything."""
-    booking = get_object_or_404(Booking.objects.select_related("baby", "course"), pk=pk, parent=request.user)
+    booking = get_object_or_404(
+        Booking.objects.select_related("baby", "course", "course__instructor", "payment"),
+        pk=pk,
+        parent=request.user,
+    )
     status = booking.status
     if request.method == "GET":
         if status == Booking.Status.CANCELLED:
@@ -378,6 +384,9 @@ def booking_cancel(request, pk: int):
                 "booking": booking,
                 "course": booking.course,
                 "can_cancel": may_cancel_online(booking, now=now),
+                "cancel_late": status == Booking.Status.CONFIRMED
+                and cancellation_window(booking.course, now=now) == LATE,
+                "refund": refund_due(booking, now=now),
                 "frees_a_place": frees_a_place,
                 "someone_waiting": frees_a_place
                 and booking.course.bookings.filter(status=Booking.Status.WAITLISTED).exists(),

@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.credential_keys import read_signing_keys
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_amount, env_bool, env_choice, env_currency, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -409,6 +409,12 @@ CERTIFICATION_VALIDITY_MONTHS = env_int("CERTIFICATION_VALIDITY_MONTHS", 12, min
 CERTIFICATION_MIN_ATTENDANCE_PERCENT = env_int("CERTIFICATION_MIN_ATTENDANCE_PERCENT", 80, minimum=1)
 # A practicum family counts only once it has sent its evaluation (docs/domain.md, Certification).
 CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION = env_bool("CERTIFICATION_PRACTICUM_REQUIRES_EVALUATION", True)
+# Renewing a certificate online (docs/domain.md, Certification): the fee in major units (0: free) and its
+# currency; the window opens OPENS_DAYS before the certificate's end and closes GRACE_DAYS after it.
+CERTIFICATE_RENEWAL_FEE = env_amount("CERTIFICATE_RENEWAL_FEE", "60.00")
+CERTIFICATE_RENEWAL_CURRENCY = env_currency("CERTIFICATE_RENEWAL_CURRENCY", "EUR")
+CERTIFICATE_RENEWAL_OPENS_DAYS = env_int("CERTIFICATE_RENEWAL_OPENS_DAYS", 60, minimum=0)
+CERTIFICATE_RENEWAL_GRACE_DAYS = env_int("CERTIFICATE_RENEWAL_GRACE_DAYS", 90, minimum=0)
 # Families' evaluations (docs/domain.md, Evaluations): how long the emailed link works, how long after a
 # course's last session the sweep still asks (a beat that was down catches up, old courses are left alone),
 # and how many answers a course needs before its instructor sees anything: fewer would let one family's
@@ -460,6 +466,15 @@ PAYMENT_RECONCILE_AFTER_SECONDS = env_int("PAYMENT_RECONCILE_AFTER_SECONDS", 180
 REFUND_MAX_ATTEMPTS = env_int("REFUND_MAX_ATTEMPTS", 5, minimum=1)
 REFUND_RETRY_BASE_SECONDS = env_int("REFUND_RETRY_BASE_SECONDS", 60, minimum=1)
 REFUND_SENDING_STUCK_SECONDS = env_int("REFUND_SENDING_STUCK_SECONDS", 600, minimum=1)
+# Who issues receipts and credit notes (payments.services.receipts): printed on each, and kept with it as
+# it was on the day it was issued. Receipts are numbered per year of the site's time zone (TIME_ZONE).
+ASSOCIATION_NAME = env_str("ASSOCIATION_NAME", "Nurturing Touch — Infant Massage Association")
+ASSOCIATION_ADDRESS = env_str("ASSOCIATION_ADDRESS", "Calle Mayor 3, 28013 Madrid, Spain")
+ASSOCIATION_TAX_ID = env_str("ASSOCIATION_TAX_ID", "G00000000")
+ASSOCIATION_EMAIL = env_str("ASSOCIATION_EMAIL", "hello@nurturingtouch.example")
+# The share of a card payment a family cancelling before the cutoff gets back, for a new course
+# (docs/domain.md, Paying online); each course keeps its own once created.
+COURSE_REFUND_PERCENT_DEFAULT = env_int("COURSE_REFUND_PERCENT_DEFAULT", 100, minimum=0, maximum=100)
 
 # Logging: everything to stdout, for the process manager or container runtime to collect.
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})

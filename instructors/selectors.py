@@ -331,7 +331,7 @@ class Roster:
 def _roster_bookings(course: Course) -> QuerySet[Booking]:
     return (
         with_waitlist_position(Booking.objects.live().filter(course=course))
-        .select_related("baby", "parent")
+        .select_related("baby", "parent", "payment")
         .order_by("created_at", "pk")
     )
 

@@ -253,6 +253,8 @@ def repeat_course(course: Course, *, actor: User, first_date: date) -> Course:
                 min_age_weeks=course.min_age_weeks,
                 max_age_weeks=course.max_age_weeks,
                 cancellation_cutoff_hours=course.cancellation_cutoff_hours,
+                refund_percent=course.refund_percent,
+                late_refund_percent=course.late_refund_percent,
                 is_practicum=course.is_practicum and not has_active_certificate(course.instructor),
             )
         except ValidationError as error:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from instructors import views
 
@@ -14,6 +14,12 @@ urlpatterns = [
     path("teach/", views.dashboard, name="dashboard"),
     path("teach/profile/", views.profile_edit, name="profile_edit"),
     path("teach/calendar/", views.teaching_feed_renew, name="teaching_feed_renew"),
+    path("teach/payments/", views.payments, name="payments"),
+    re_path(
+        r"^teach/payments/(?P<year>[1-9][0-9]{3})-(?P<month>0[1-9]|1[0-2])\.csv$",
+        views.payments_statement,
+        name="payments_statement",
+    ),
     path("teach/courses/new/", views.course_create, name="course_create"),
     path("teach/courses/<int:pk>/", views.course_manage, name="course_manage"),
     path("teach/courses/<int:pk>/edit/", views.course_edit, name="course_edit"),
@@ -29,5 +35,7 @@ urlpatterns = [
     path("teach/sessions/<int:pk>/register/", views.session_register, name="session_register"),
     path("teach/sessions/<int:pk>/move/", views.session_move, name="session_move"),
     path("teach/sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
+    path("teach/sessions/<int:pk>/refund/", views.session_refund_all, name="session_refund_all"),
+    path("teach/sessions/<int:pk>/refund/<int:booking>/", views.session_refund, name="session_refund"),
     path("teach/bookings/<int:pk>/paid/", views.booking_paid, name="booking_paid"),
 ]

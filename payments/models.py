@@ -1,4 +1,5 @@
-"""Money the association takes and gives back: payments, their refunds, and the Stripe events seen.
+"""Money the association takes and gives back: payments, their refunds, the receipts and credit notes
+issued for them, and the Stripe events seen.
 
 Amounts are integers in the currency's minor unit (payments.money). A payment says what it pays for by its
 ``purpose``; the thing paid for (a booking, an enrollment) points at its payment from the floor above, so
@@ -13,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from notifications.storage import private_storage
 
 
 class Payment(models.Model):
@@ -108,6 +111,9 @@ class Refund(models.Model):
 
     class Reason(models.TextChoices):
         LATE_PAYMENT = "late_payment", _("Paid after the place had gone")
+        # A fee arriving for what no longer wants it: an enrollment declined, a certificate revoked or
+        # renewed by staff meanwhile.
+        NO_LONGER_DUE = "no_longer_due", _("Paid for something no longer due")
         CANCELLED_BY_PARENT = "cancelled_by_parent", _("Cancelled by the family")
         COURSE_CANCELLED = "course_cancelled", _("Course cancelled")
         SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
@@ -183,3 +189,119 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class ReceiptSequence(models.Model):
+    """The last number handed out in one series (R for receipts, C for credit notes) and year. The
+    transaction that issues the next number locks this row and commits the number with the document, so
+    numbers go up by one with neither gap nor duplicate (payments.services.receipts)."""
+
+    series = models.CharField(_("series"), max_length=1)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("receipt number sequence")
+        verbose_name_plural = _("receipt number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="receipt_sequence_one_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"
+
+
+def receipt_upload_to(receipt: Receipt, filename: str) -> str:
+    return f"receipts/{receipt.year}/{filename}"
+
+
+class Receipt(models.Model):
+    """A receipt for a payment that went through (R-2027-000123), or a credit note (C-2027-000012) for a
+    refund made or a cash or transfer payment taken back as recorded in error.
+
+    Written once, by the service that records the money, with everything it says as it was then (the
+    payer, what was paid for, the association's details): a later change to any of them does not change
+    an issued document. Its PDF is rendered from these fields and kept once an email has carried it.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Receipt")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    # Why a credit note was issued: a refund's reason, or a payment voided as recorded in error.
+    VOIDED = "voided"
+    CREDIT_REASONS = [*Refund.Reason.choices, (VOIDED, _("Payment recorded in error"))]
+
+    kind = models.CharField(_("kind"), max_length=11, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number in the year"))
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    refund = models.OneToOneField(
+        Refund,
+        verbose_name=_("refund"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_note",
+    )
+    # The receipt a credit note takes back, when the payment had one.
+    credits = models.ForeignKey(
+        "self",
+        verbose_name=_("credits receipt"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+    )
+    reason = models.CharField(_("reason"), max_length=30, choices=CREDIT_REASONS, blank=True)
+    issued_at = models.DateTimeField(_("issued"))
+    payer_name = models.CharField(_("payer's name"), max_length=150, blank=True)
+    payer_email = models.EmailField(_("payer's email"), blank=True)
+    description = models.CharField(_("description"), max_length=255)
+    amount = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    method = models.CharField(_("method"), max_length=10, choices=Payment.Method.choices)
+    paid_at = models.DateTimeField(_("paid at"))
+    language = models.CharField(_("language"), max_length=10)
+    association_name = models.CharField(_("association"), max_length=200)
+    association_address = models.TextField(_("association's address"), blank=True)
+    association_tax_id = models.CharField(_("association's tax id"), max_length=50, blank=True)
+    association_email = models.CharField(_("association's email"), max_length=254, blank=True)
+    pdf = models.FileField(
+        _("PDF"), upload_to=receipt_upload_to, storage=private_storage, blank=True, max_length=300
+    )
+
+    class Meta:
+        verbose_name = _("receipt or credit note")
+        verbose_name_plural = _("receipts and credit notes")
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "sequence"], name="receipt_number_once_a_year"),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(kind="receipt"), name="receipt_one_per_payment"
+            ),
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(kind="credit_note", refund__isnull=True),
+                name="receipt_one_void_credit_note_per_payment",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="receipt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind="credit_note") | Q(refund__isnull=True, reason=""),
+                name="receipt_credits_nothing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}.pdf"

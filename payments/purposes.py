@@ -23,12 +23,18 @@ class Purpose:
     ``fulfil`` runs in the transaction that records the payment as succeeded and says whether the money is
     kept (True) or must go back in full (False: what it paid for is gone). ``next_url`` is where the payer
     goes once paid, ``back_url`` where they go when the payment can no longer be made.
+
+    ``receipt_in_own_email``: the email ``fulfil`` queues when it keeps a card payment carries the receipt
+    (payments.emails.receipt_attachments), so payments sends no "payment received" email of its own for
+    it. Otherwise, and for every cash or transfer payment (no ``fulfil`` runs for those), payments emails
+    the receipt itself.
     """
 
     lock: Callable[[Payment], None]
     fulfil: Callable[[Payment], bool]
     next_url: Callable[[Payment], str]
     back_url: Callable[[Payment], str]
+    receipt_in_own_email: bool = False
 
 
 _purposes: dict[str, Purpose] = {}

@@ -11,4 +11,5 @@ urlpatterns = [
     path("pay/<int:pk>/card/", views.pay_card, name="pay_card"),
     path("pay/<int:pk>/done/", views.pay_done, name="pay_done"),
     path("payments/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("payments/receipts/<int:pk>/", views.receipt_pdf, name="receipt_pdf"),
 ]

@@ -1,4 +1,4 @@
-"""The pay page, its card endpoint, the return from it, and Stripe's webhook.
+"""The pay page, its card endpoint, the return from it, Stripe's webhook, and receipts to download.
 
 The page collects the card with Stripe.js (the Payment Element; with the fake server, localstripe's card
 stand-in) and hands our server a payment method id; our server confirms the PaymentIntent and asks
@@ -17,11 +17,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from payments import gateway, services
+from payments import gateway, selectors, services
 from payments.models import Payment
 from payments.purposes import purpose_of
 from payments.services import PaymentError, PaymentUnavailable
@@ -162,3 +164,19 @@ def stripe_webhook(request):
     except PaymentError:
         return HttpResponse(status=503)
     return HttpResponse(status=200)
+
+
+@require_safe
+@login_required
+def receipt_pdf(request, pk: int):
+    """A receipt or credit note as PDF, for the payer and for staff holding payments.view_receipt; anyone
+    else gets a 404, so nobody learns that another person's exists. A GET writes nothing: the copy an
+    email kept is served, or the document is rendered afresh from what it stored."""
+    receipt = get_object_or_404(selectors.receipts_visible_to(request.user), pk=pk)
+    response = HttpResponse(services.receipt_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=receipt.filename
+    )
+    # One person's document: no shared cache may keep it, nor a browser on a shared computer.
+    add_never_cache_headers(response)
+    return response

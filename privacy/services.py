@@ -20,6 +20,7 @@ from classes.services.privacy import forget_parent, parent_data, teaches_courses
 from instructors.models import InstructorProfile
 from instructors.selectors import own_venues
 from notifications.services import emails_sent_to, forget_recipient
+from payments.selectors import payment_data
 
 # Who acted on a certificate is staff's own personal data, not the holder's: the export names the role only.
 STAFF_ACTOR = "association staff"
@@ -33,9 +34,10 @@ class PrivacyError(Exception):
 
 
 def export_data(user: User) -> dict:
-    """Everything we hold about a person, as JSON-ready data: account, babies, bookings and emails; their
-    training enrollments, certificates, instructor profile, venues, courses taught, practicum and the
-    messages they sent to families. Other people appear as counts only (families) or by role (staff)."""
+    """Everything we hold about a person, as JSON-ready data: account, babies, bookings, payments (with
+    their refunds and receipt numbers) and emails; their training enrollments, certificates, instructor
+    profile, venues, courses taught, practicum and the messages they sent to families. Other people appear
+    as counts only (families) or by role (staff)."""
     enrollments = list(Enrollment.objects.filter(trainee=user).select_related("training").order_by("pk"))
     return {
         "exported_at": timezone.now().isoformat(),
@@ -47,6 +49,7 @@ def export_data(user: User) -> dict:
             "date_joined": user.date_joined.isoformat(),
         },
         **parent_data(user),
+        "payments": payment_data(user),
         "emails": _emails(user),
         "enrollments": _enrollments(enrollments),
         "certificates": _certificates(user),

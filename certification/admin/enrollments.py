@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -23,11 +25,18 @@ from certification.services import (
     accept_enrollment,
     decline_enrollment,
     issue_certificate,
+    record_training_fee_transfer,
     record_training_outcome,
+    undo_training_fee_transfer,
 )
 from config.admin import ServiceSaveAdminMixin
+from payments.money import format_money
 
 OUTCOME_FIELDS = ("training_attended", "exam_score", "fee_paid")
+FEE_PAID_HELP = _(
+    "Tick when the training fee has arrived by bank transfer: a transfer payment is recorded. A fee paid "
+    "online is ticked by the payment itself; untick only a transfer recorded by mistake."
+)
 
 
 class EnrollmentChangeList(ChangeList):
@@ -72,7 +81,7 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
     )
     list_filter = (("training", admin.RelatedOnlyFieldListFilter), "status", "training_attended", "fee_paid")
     search_fields = ("trainee__email", "trainee__full_name", "training__title")
-    list_select_related = ("trainee", "training", "certificate")
+    list_select_related = ("trainee", "training", "certificate", "fee_payment")
     autocomplete_fields = ("trainee", "training")
     actions = ["accept_applications", "decline_applications", "issue_certificates"]
     fieldsets = (
@@ -80,12 +89,23 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
         (_("Application"), {"fields": ("background", "experience", "motivation")}),
         (
             _("Outcome"),
-            {"fields": ("training_attended", "exam_score", "fee_paid", "practicum_families", "requirements")},
+            {
+                "fields": (
+                    "training_attended",
+                    "exam_score",
+                    "fee_paid",
+                    "fee_payment_summary",
+                    "practicum_families",
+                    "requirements",
+                )
+            },
         ),
     )
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("trainee", "training", "certificate")
+        queryset = (
+            super().get_queryset(request).select_related("trainee", "training", "certificate", "fee_payment")
+        )
         if is_certification_admin(request):
             return queryset
         # Trainers see the enrollments of the trainings they lead, and nothing else.
@@ -95,7 +115,15 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
         return EnrollmentChangeList
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["status", "applied_at", "decided_at", "deadline", "practicum_families", "requirements"]
+        readonly = [
+            "status",
+            "applied_at",
+            "decided_at",
+            "deadline",
+            "fee_payment_summary",
+            "practicum_families",
+            "requirements",
+        ]
         if obj is not None:
             readonly.extend(["trainee", "training"])
             if obj.status == Enrollment.Status.CERTIFIED:
@@ -104,6 +132,12 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
         if not is_certification_admin(request):
             readonly.extend(["background", "experience", "motivation", "fee_paid"])
         return list(dict.fromkeys(readonly))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "fee_paid" in form.base_fields:
+            form.base_fields["fee_paid"].help_text = FEE_PAID_HELP
+        return form
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
@@ -115,13 +149,19 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
             # record_training_outcome reads None as "unchanged"; clearing a mistyped score is a plain edit.
             del outcome["exam_score"]
             direct.append("exam_score")
+        # The fee is a payment: ticking it records a bank transfer, unticking takes that transfer back.
+        fee_paid = outcome.pop("fee_paid", None)
         if direct:
             obj.save(update_fields=direct)
-        if outcome:
-            try:
+        try:
+            if outcome:
                 record_training_outcome(obj, actor=request.user, **outcome)
-            except CertificationError as error:
-                self.refuse_save(request, str(error))
+            if fee_paid is True:
+                record_training_fee_transfer(obj, recorded_by=request.user)
+            elif fee_paid is False:
+                undo_training_fee_transfer(obj, by=request.user)
+        except CertificationError as error:
+            self.refuse_save(request, str(error))
 
     def has_issue_certificate_permission(self, request) -> bool:
         return request.user.has_perm(ISSUE_CERTIFICATE)
@@ -140,7 +180,25 @@ class EnrollmentAdmin(ServiceSaveAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("fee"), boolean=True, ordering="fee_paid")
     def fee(self, enrollment: Enrollment) -> bool:
-        return enrollment.fee_paid
+        return enrollment.fee_settled
+
+    @admin.display(description=_("fee payment"))
+    def fee_payment_summary(self, enrollment: Enrollment) -> str:
+        if enrollment.pk is None:
+            return "—"
+        if not enrollment.training.fee:
+            return _("No fee for this training.")
+        payment = enrollment.fee_payment
+        if payment is None:
+            return _("Paid (recorded before fees were payments).") if enrollment.fee_paid else "—"
+        parts = [
+            format_money(payment.amount, payment.currency),
+            payment.get_method_display(),
+            payment.get_status_display(),
+        ]
+        if payment.succeeded_at:
+            parts.append(date_format(timezone.localtime(payment.succeeded_at), "DATE_FORMAT"))
+        return " · ".join(str(part) for part in parts)
 
     @admin.display(description=_("families"))
     def families(self, enrollment: Enrollment) -> str:

@@ -29,7 +29,13 @@ from certification.services.enrollments import (
     record_training_outcome,
 )
 from certification.services.errors import CertificationError
+from certification.services.fees import (
+    open_training_fee_payment,
+    record_training_fee_transfer,
+    undo_training_fee_transfer,
+)
 from certification.services.notices import queue_expiry_notices, requeue_pending_certificate_emails
+from certification.services.renewals import open_renewal_payment, renew_certificate_without_fee
 
 __all__ = [
     "CertificationError",
@@ -43,13 +49,18 @@ __all__ = [
     "issue_certificate",
     "issue_credential",
     "next_certificate_number",
+    "open_renewal_payment",
+    "open_training_fee_payment",
     "queue_certificate_email",
     "queue_expiry_notices",
+    "record_training_fee_transfer",
     "record_training_outcome",
     "reinstate_certificate",
     "renew_certificate",
+    "renew_certificate_without_fee",
     "requeue_pending_certificate_emails",
     "resend_certificate",
     "revoke_certificate",
     "signed_status_list",
+    "undo_training_fee_transfer",
 ]

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from certification import emails
+from certification.fees import renewed_until
 from certification.models import (
     Certificate,
     CertificateEvent,
@@ -299,11 +300,21 @@ def resend_certificate(certificate: Certificate, *, actor: User) -> Certificate:
 
 
 @busy_as(CertificationError)
-def renew_certificate(certificate: Certificate, *, actor: User, reason: str) -> Certificate:
-    """Extend a certificate by CERTIFICATION_VALIDITY_MONTHS from its end, or from now if it has lapsed.
+def renew_certificate(
+    certificate: Certificate,
+    *,
+    actor: User | None,
+    reason: str,
+    counted_from: datetime | None = None,
+    payment_id: int | None = None,
+) -> Certificate:
+    """Extend a certificate by CERTIFICATION_VALIDITY_MONTHS from its end, or, if it has lapsed, from
+    ``counted_from`` (now unless given: an online renewal counts from its payment), as
+    certification.fees.renewed_until says.
 
-    Same number and verification URL; a new PDF is rendered and emailed. Raises CertificationError
-    without a reason, or for a revoked certificate (reinstate it first). Queues the email task.
+    Same number and verification URL; a new PDF is rendered and emailed. The event names the payment
+    that paid for it, if any. Raises CertificationError without a reason, or for a revoked certificate
+    (reinstate it first). Queues the email task.
     """
     reason = _required(reason, _("Say why the certificate is renewed (for example, the renewal fee paid)."))
     with transaction.atomic():
@@ -311,20 +322,16 @@ def renew_certificate(certificate: Certificate, *, actor: User, reason: str) -> 
         if certificate.status == CertificateStatus.REVOKED:
             raise CertificationError(_("A revoked certificate cannot be renewed; reinstate it first."))
         previous = certificate.valid_until
-        certificate.valid_until = max(timezone.now(), previous) + relativedelta(
-            months=settings.CERTIFICATION_VALIDITY_MONTHS
-        )
+        certificate.valid_until = renewed_until(certificate, counted_from=counted_from or timezone.now())
         certificate.revision += 1
-        _request_email(
-            certificate,
-            kind=CertificateEvent.Kind.RENEWED,
-            actor=actor,
-            details={
-                "reason": reason,
-                "previous_valid_until": previous.isoformat(),
-                "valid_until": certificate.valid_until.isoformat(),
-            },
-        )
+        details = {
+            "reason": reason,
+            "previous_valid_until": previous.isoformat(),
+            "valid_until": certificate.valid_until.isoformat(),
+        }
+        if payment_id is not None:
+            details["payment"] = payment_id
+        _request_email(certificate, kind=CertificateEvent.Kind.RENEWED, actor=actor, details=details)
         certificate.save(update_fields=["valid_until", "revision", "email_version", "email_requested_at"])
         issue_credential(certificate)
     return certificate

@@ -113,9 +113,9 @@ def record_training_outcome(
     actor: User,
     training_attended: bool | None = None,
     exam_score: int | None = None,
-    fee_paid: bool | None = None,
 ) -> Enrollment:
-    """Record what a trainer or admin saw: attendance at the training, the exam score, the fee.
+    """Record what a trainer or admin saw: attendance at the training and the exam score. (The fee is a
+    payment: certification.services.fees.)
 
     Raises CertificationError for a score outside 0–100, or for an enrollment already certified (its
     certificate was issued on these).
@@ -130,7 +130,5 @@ def record_training_outcome(
             enrollment.training_attended = training_attended
         if exam_score is not None:
             enrollment.exam_score = exam_score
-        if fee_paid is not None:
-            enrollment.fee_paid = fee_paid
-        enrollment.save(update_fields=["training_attended", "exam_score", "fee_paid"])
+        enrollment.save(update_fields=["training_attended", "exam_score"])
     return enrollment

@@ -19,6 +19,9 @@ ACCESS = {
     "verify_lookup": (lambda certificate, training: {}, 200, 200),
     "verify_token": (lambda certificate, training: {"token": certificate.token}, 200, 200),
     "my_certificate": (lambda certificate, training: {}, 302, 200),
+    # Actions: a GET is refused, signed in or not.
+    "pay_training_fee": (lambda certificate, training: {"pk": certificate.enrollment.pk}, 405, 405),
+    "renew_certificate": (lambda certificate, training: {}, 405, 405),
     "my_certificate_pdf": (lambda certificate, training: {}, 302, 200),
     "my_certificate_badge": (lambda certificate, training: {}, 302, 200),
     "my_credential_jwt": (lambda certificate, training: {}, 302, 200),

@@ -308,7 +308,7 @@ def test_issue_certificate_action_issues_the_eligible_and_names_what_the_other_l
     assert unpaid.status == Enrollment.Status.ACCEPTED
     refusals = [message for message in shown_messages(response) if "Uma Unpaid" in message]
     assert len(refusals) == 1
-    assert "The certification fee is not paid." in refusals[0]
+    assert "The training fee (€450.00) is not paid." in refusals[0]
     assert "1 issued, 1 not eligible." in shown_messages(response)
 
 

@@ -56,7 +56,7 @@ def test_training_list_shows_upcoming_trainings_with_places_left_and_modules(cli
     assert (
         "Strokes and techniques" in page and "Research" in page and "Marketing your own classes" not in page
     )
-    assert "450.00 EUR" in page
+    assert "€450.00" in page
     assert "Closed training" not in page and "Started training" not in page
     assert "to 6 families" in page
 

@@ -35,7 +35,7 @@ def test_enrollment_meeting_every_requirement_is_eligible():
         ({"training_attended": False}, "Training attendance is not recorded."),
         ({"exam_score": None}, "No exam score is recorded."),
         ({"exam_score": 79}, "Exam score 79% is below the pass mark of 80%."),
-        ({"fee_paid": False}, "The certification fee is not paid."),
+        ({"fee_paid": False}, "The training fee (€450.00) is not paid."),
     ],
 )
 def test_each_missing_requirement_is_named_alone(change, reason):

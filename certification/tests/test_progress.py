@@ -27,11 +27,11 @@ def test_checklist_shows_each_requirement_with_its_state(client, trainee):
     assert "Training attended" in page and "Recorded by your trainer." in page
     assert "3 of 5 families completed." in page
     assert "72%, below the pass mark of 80%." in page
-    assert "Not paid yet." in page
+    assert "Not paid yet: €450.00." in page
     assert "40 days left" in page
     assert "2 more families" in page
     assert "Retake the written exam: you need 80%." in page
-    assert "Pay the certification fee (450.00 EUR)" in page
+    assert "Pay the training fee (€450.00)" in page
 
 
 def test_when_everything_is_done_the_next_step_is_the_certificate(client, trainee):

@@ -1,6 +1,6 @@
 """Models of classes: venues, courses and sessions, babies, bookings and the register, messages to
-families, actions on someone else's course and families' evaluations. Import them from here
-(`from classes.models import Booking`)."""
+families, actions on someone else's course, families' evaluations and refunds for cancelled sessions.
+Import them from here (`from classes.models import Booking`)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from classes.models.courses import (
     Session,
     Venue,
     default_cancellation_cutoff_hours,
+    default_refund_percent,
 )
 from classes.models.evaluations import EVALUATION_TEXT_MAX_LENGTH, RATING_FIELDS, Evaluation
 from classes.models.messages import CourseMessage
+from classes.models.refunds import SessionRefund
 
 __all__ = [
     "COURSE_EDITABLE_FIELDS",
@@ -41,6 +43,8 @@ __all__ = [
     "CourseQuerySet",
     "Evaluation",
     "Session",
+    "SessionRefund",
     "Venue",
     "default_cancellation_cutoff_hours",
+    "default_refund_percent",
 ]

@@ -23,6 +23,7 @@ class CourseAction(models.Model):
         COURSE_CANCELLED = "course_cancelled", _("Course cancelled")
         REGISTER_TAKEN = "register_taken", _("Register taken")
         PAID_MARKED = "paid_marked", _("Paid mark changed")
+        SESSION_REFUNDED = "session_refunded", _("Refund for a cancelled session")
         MESSAGE_SENT = "message_sent", _("Message sent to families")
 
     course = models.ForeignKey(

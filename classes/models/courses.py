@@ -82,6 +82,14 @@ def default_cancellation_cutoff_hours() -> int:
     return settings.BOOKING_DEFAULT_CANCELLATION_CUTOFF_HOURS
 
 
+def default_refund_percent() -> int:
+    """COURSE_REFUND_PERCENT_DEFAULT as it is when a course is created (a callable, as above)."""
+    return settings.COURSE_REFUND_PERCENT_DEFAULT
+
+
+percentage = [MinValueValidator(0), MaxValueValidator(100)]
+
+
 # What can change on a course after it is created (classes.services.update_course, the course form and
 # admin all read these); sessions change through their own services.
 COURSE_EDITABLE_FIELDS = frozenset(
@@ -101,12 +109,15 @@ COURSE_EDITABLE_FIELDS = frozenset(
         "min_age_weeks",
         "max_age_weeks",
         "cancellation_cutoff_hours",
+        "refund_percent",
+        "late_refund_percent",
         "is_practicum",
     }
 )
 # Once families have booked, only these change: families booked on the other terms (price, ages, place,
-# language). The meeting link stays editable because a broken link must be fixable; capacity never goes
-# below the places taken; session times change through "move session", which tells every family.
+# language, what a cancellation gives back). The meeting link stays editable because a broken link must be
+# fixable; capacity never goes below the places taken; session times change through "move session", which
+# tells every family.
 COURSE_EDITABLE_ONCE_BOOKED = frozenset({"title", "description", "payment_notes", "capacity", "online_link"})
 COURSE_FIXED_ONCE_BOOKED = COURSE_EDITABLE_FIELDS - COURSE_EDITABLE_ONCE_BOOKED
 
@@ -169,6 +180,20 @@ class Course(models.Model):
         _("cancellation cutoff (hours before the first session)"),
         default=default_cancellation_cutoff_hours,
     )
+    # The refund policy of a card-paid place the family cancels (docs/domain.md, Paying online): this share
+    # until the cutoff; after it, the late share, or no online cancellation at all when that is empty.
+    refund_percent = models.PositiveSmallIntegerField(
+        _("refund when cancelled before the cutoff (%)"),
+        default=default_refund_percent,
+        validators=percentage,
+    )
+    late_refund_percent = models.PositiveSmallIntegerField(
+        _("refund when cancelled after the cutoff (%)"),
+        null=True,
+        blank=True,
+        validators=percentage,
+        help_text=_("Empty: after the cutoff families cannot cancel online and are asked to contact you."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     is_practicum = models.BooleanField(
         _("practicum course"),
@@ -219,6 +244,11 @@ class Course(models.Model):
                 condition=Q(min_age_weeks__lte=models.F("max_age_weeks")), name="course_age_range"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="course_price_non_negative"),
+            models.CheckConstraint(condition=Q(refund_percent__lte=100), name="course_refund_percent_range"),
+            models.CheckConstraint(
+                condition=Q(late_refund_percent__isnull=True) | Q(late_refund_percent__lte=100),
+                name="course_late_refund_percent_range",
+            ),
             models.CheckConstraint(
                 condition=Q(format="online") | Q(venue__isnull=False), name="course_venue_format_has_venue"
             ),

@@ -15,6 +15,11 @@ from classes.services.bookings import (
     offer_free_places,
     respond_to_offer,
 )
+from classes.services.course_payments import (
+    refund_cancelled_session,
+    refund_cancelled_session_to_all,
+    set_paid,
+)
 from classes.services.courses import (
     MAX_WEEKS,
     SessionPlan,
@@ -37,7 +42,6 @@ from classes.services.teaching import (
     mark_attendance,
     message_families,
     move_session,
-    set_paid,
     take_register,
     update_course,
 )
@@ -70,6 +74,8 @@ __all__ = [
     "offer_free_places",
     "queue_home_practice_guides",
     "queue_session_reminders",
+    "refund_cancelled_session",
+    "refund_cancelled_session_to_all",
     "respond_to_offer",
     "set_paid",
     "take_register",

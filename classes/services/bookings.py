@@ -18,7 +18,7 @@ from accounts.models import User
 from classes import emails
 from classes.catalog_cache import bump_catalog_version
 from classes.models import Baby, Booking, BookingNotice, Course
-from classes.rules import age_fit, waitlist_closes_at
+from classes.rules import CLOSED, age_fit, cancellation_window, refund_due, waitlist_closes_at
 from classes.selectors import cancellation_deadline_from
 from classes.services.courses import expire_on_each_course, first_session
 from classes.services.errors import BookingError
@@ -113,11 +113,12 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
     """Cancel a confirmed place, leave the waitlist, or decline an offer, as the parent asked.
 
     A confirmed place freed up goes to the waitlist at once. Raises BookingError for someone else's
-    booking, a booking already cancelled, a confirmed place past the course's cancellation cutoff, or
-    a course locked by others for longer than the database waits. Queues the cancellation email
-    (deferred: rendered by the delivery worker) and an offer to the next family. A place held for
-    payment is let go (its payment cancelled); a place paid by card is refunded in full (a Refund the
-    worker sends, emailed once made).
+    booking, a booking already cancelled, a confirmed place past the course's cancellation cutoff (unless
+    the course lets families cancel late, until its first session), or a course locked by others for
+    longer than the database waits. Queues the cancellation email (deferred: rendered by the delivery
+    worker, saying what goes back) and an offer to the next family. A place held for payment is let go
+    (its payment cancelled); a place paid by card gets back what the course's refund policy gives
+    (classes.rules.refund_due: a Refund the worker sends, emailed once made).
     """
     with transaction.atomic():
         course = Course.objects.select_for_update().get(pk=booking.course_id)
@@ -132,16 +133,14 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
             Booking.Status.WAITLISTED: Booking.CancelReason.LEFT_WAITLIST,
             Booking.Status.OFFERED: Booking.CancelReason.OFFER_DECLINED,
         }[booking.status]
-        if booking.status == Booking.Status.CONFIRMED:
-            deadline = cancellation_deadline(course)
-            if deadline is not None and timezone.now() > deadline:
-                raise BookingError(
-                    _(
-                        "It is too late to cancel online. "
-                        "Please contact your instructor, %(name)s, at %(email)s."
-                    )
-                    % {"name": course.instructor.get_full_name(), "email": course.instructor.email}
-                )
+        now = timezone.now()
+        # The policy is read from the locked course row (its first_session_at is kept under this lock).
+        booking.course = course
+        if booking.status == Booking.Status.CONFIRMED and cancellation_window(course, now=now) == CLOSED:
+            raise BookingError(
+                _("It is too late to cancel online. Please contact your instructor, %(name)s, at %(email)s.")
+                % {"name": course.instructor.get_full_name(), "email": course.instructor.email}
+            )
         frees_place = booking.status in (
             Booking.Status.CONFIRMED,
             Booking.Status.PENDING_PAYMENT,
@@ -149,10 +148,11 @@ def cancel_booking(booking: Booking, *, by: User) -> Booking:
         )
         if booking.status == Booking.Status.CONFIRMED:
             _notice(booking, BookingNotice.Kind.CANCELLATION)
-        refund = refunds_online(booking)
+        paid_online = refunds_online(booking)
+        due = refund_due(booking, now=now)
         _cancel(booking, reason)
-        let_payment_go(booking)
-        emails.queue_booking_cancelled(booking, refund_online=refund)
+        let_payment_go(booking, refund=due)
+        emails.queue_booking_cancelled(booking, refund_online=paid_online, refund=due)
         if frees_place:
             offer_free_places(course)
         transaction.on_commit(bump_catalog_version)

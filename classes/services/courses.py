@@ -126,6 +126,8 @@ def create_course(
     min_age_weeks: int = 4,
     max_age_weeks: int = 30,
     cancellation_cutoff_hours: int | None = None,
+    refund_percent: int | None = None,
+    late_refund_percent: int | None = None,
     is_practicum: bool = False,
 ) -> Course:
     """Create a draft course and its weekly sessions with the curriculum's week topics.
@@ -168,6 +170,9 @@ def create_course(
         )
         if cancellation_cutoff_hours is not None:
             course.cancellation_cutoff_hours = cancellation_cutoff_hours
+        if refund_percent is not None:
+            course.refund_percent = refund_percent
+        course.late_refund_percent = late_refund_percent
         course.full_clean()
         course.save()
         Session.objects.bulk_create(

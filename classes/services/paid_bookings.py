@@ -37,39 +37,44 @@ def hold_until(*, now: datetime) -> datetime:
     return now + timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
 
 
-def open_booking_payment(course: Course, *, parent: User, baby: Baby, pay_by: datetime) -> Payment:
-    """The card payment for a place on the course, described in the parent's language (receipts and the
-    pay page show it as written here). Call it inside the booking transaction."""
-    with translation.override(language_for(parent)):
-        description = _("“%(course)s”, a place for %(baby)s") % {
+def booking_payment_description(course: Course, *, parent: User | None, baby: Baby | None) -> str:
+    """What a payment for a place on the course says it pays for, in the parent's language (receipts and
+    the pay page show it as written here)."""
+    with translation.override(language_for(parent) if parent is not None else None):
+        return _("“%(course)s”, a place for %(baby)s") % {
             "course": course.title,
-            "baby": baby.first_name,
+            "baby": baby.first_name if baby is not None else _("a deleted family"),
         }
+
+
+def open_booking_payment(course: Course, *, parent: User, baby: Baby, pay_by: datetime) -> Payment:
+    """The card payment for a place on the course. Call it inside the booking transaction."""
     return open_card_payment(
         purpose=Payment.Purpose.BOOKING,
         payer=parent,
-        description=description,
+        description=booking_payment_description(course, parent=parent, baby=baby),
         amount=to_minor_units(course.price, course.currency),
         currency=course.currency,
         pay_by=pay_by,
     )
 
 
-def let_payment_go(booking: Booking) -> None:
-    """The booking no longer wants its payment: cancel it if unpaid, refund it in full if it was paid
-    by card. Call it with the course locked, in the transaction that cancels the booking."""
+def let_payment_go(booking: Booking, *, refund: int | None = None) -> None:
+    """The booking no longer wants its payment: cancel it if unpaid; if it was paid by card, refund
+    ``refund`` (minor units; None: all that is left, as for a cancelled course; 0: nothing, as the course's
+    refund policy may say). Call it with the course locked, in the transaction that cancels the booking."""
     payment = booking.payment
     if payment is None:
         return
     if payment.status == Payment.Status.PENDING:
         cancel_payment(payment)
-    elif payment.status == Payment.Status.SUCCEEDED and payment.method == Payment.Method.CARD:
+    elif payment.status == Payment.Status.SUCCEEDED and payment.method == Payment.Method.CARD and refund != 0:
         reason = (
             Refund.Reason.COURSE_CANCELLED
             if booking.cancel_reason == Booking.CancelReason.COURSE_CANCELLED
             else Refund.Reason.CANCELLED_BY_PARENT
         )
-        request_refund(payment, reason=reason)
+        request_refund(payment, reason=reason, amount=refund)
 
 
 def refunds_online(booking: Booking) -> bool:
@@ -178,5 +183,12 @@ def register_booking_payments() -> None:
     """Called from ClassesConfig.ready(): payments calls these back for every booking payment."""
     register(
         Payment.Purpose.BOOKING,
-        Purpose(lock=_lock, fulfil=_fulfil, next_url=_next_url, back_url=_back_url),
+        Purpose(
+            lock=_lock,
+            fulfil=_fulfil,
+            next_url=_next_url,
+            back_url=_back_url,
+            # The booking-confirmed email carries the receipt (classes.emails.render_booking_confirmed).
+            receipt_in_own_email=True,
+        ),
     )

@@ -1,5 +1,6 @@
-"""What an instructor changes on their own courses: details, sessions, the register, the paid mark,
-cancellations and messages — each reaching every family it concerns through the outbox.
+"""What an instructor changes on their own courses: details, sessions, the register, cancellations and
+messages — each reaching every family it concerns through the outbox. What families pay them and get
+back (the paid mark, refunds for a cancelled session) is in classes.services.course_payments.
 
 Publishing is not here: it needs the certificate, so it lives in instructors.
 
@@ -410,22 +411,6 @@ def take_register(session: Session, *, actor: User, marks: Mapping[int, str]) ->
         ]
         _record(session.course, actor, CourseAction.Kind.REGISTER_TAKEN, f"week {session.week_number}")
     return marked
-
-
-@busy_as(CourseError)
-def set_paid(booking: Booking, *, actor: User, paid: bool) -> Booking:
-    """Set or clear a family's paid mark (families pay the instructor directly).
-
-    Raises CourseError for someone else's course. Queues nothing.
-    """
-    _check_actor(booking.course, actor)
-    with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.is_paid != paid:
-            booking.is_paid = paid
-            booking.save(update_fields=["is_paid", "updated_at"])
-            _record(booking.course, actor, CourseAction.Kind.PAID_MARKED, f"booking {booking.pk}: {paid}")
-    return booking
 
 
 @busy_as(CourseError)

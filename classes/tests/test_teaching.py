@@ -5,6 +5,7 @@ once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,7 +39,9 @@ pytestmark = pytest.mark.django_db
 MADRID = ZoneInfo("Europe/Madrid")
 
 
-def course_of(instructor, *, capacity: int = 3, weeks: int = 5, days_ahead: int = 10) -> Course:
+def course_of(
+    instructor, *, capacity: int = 3, weeks: int = 5, days_ahead: int = 10, price: Decimal = Decimal("0")
+) -> Course:
     """A published course at the instructor's venue in Madrid, first session `days_ahead` days from now
     at 18:00 local time, through the services."""
     venue = create_venue(
@@ -61,6 +64,7 @@ def course_of(instructor, *, capacity: int = 3, weeks: int = 5, days_ahead: int 
         capacity=capacity,
         min_age_weeks=0,
         max_age_weeks=52,
+        price=price,
     )
     return mark_course_published(course, actor=course.instructor)
 
@@ -270,7 +274,7 @@ class TestCancelCourse:
         assert not course.sessions.filter(status=Session.Status.SCHEDULED).exists()
 
     def test_the_email_says_what_happens_next(self, instructor):
-        course = course_of(instructor)
+        course = course_of(instructor, price=Decimal("90"))
         families = families_of_every_kind(course)
         set_paid(families["confirmed"], actor=instructor, paid=True)
 
@@ -438,7 +442,7 @@ class TestTopicsRegisterPaidMessages:
         assert not Attendance.objects.exists()
 
     def test_the_paid_mark_is_set_and_cleared(self, instructor, other_instructor):
-        course = course_of(instructor)
+        course = course_of(instructor, price=Decimal("90"))
         booking = book(course)
 
         assert set_paid(booking, actor=instructor, paid=True).is_paid

@@ -64,7 +64,7 @@ def test_each_course_shows_places_left_start_format_language_price_and_instructo
     assert "(Europe/Madrid time)" in page
     assert "Madrid" in page
     assert "Spanish" in page
-    assert "90 EUR" in page
+    assert "€90.00" in page
     assert "Carol Castro" in page
 
 

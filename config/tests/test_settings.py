@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_amount, env_bool, env_choice, env_currency, env_int, env_list, env_str
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "a-long-random-production-secret-key-0123456789-abcdefghij"
@@ -291,6 +291,37 @@ def test_env_int_rejects_numbers_below_the_minimum(monkeypatch):
 
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         env_int("NT_SAMPLE", 25, minimum=1)
+
+
+def test_env_int_rejects_numbers_above_the_maximum(monkeypatch):
+    monkeypatch.setenv("NT_SAMPLE", "101")
+
+    with pytest.raises(ImproperlyConfigured, match="at most 100"):
+        env_int("NT_SAMPLE", 25, minimum=0, maximum=100)
+
+
+@pytest.mark.parametrize("typed", ["sixty", "-5", "NaN", "1,50"])
+def test_env_amount_rejects_what_is_not_an_amount(monkeypatch, typed):
+    monkeypatch.setenv("NT_SAMPLE", typed)
+
+    with pytest.raises(ImproperlyConfigured, match="NT_SAMPLE must be an amount"):
+        env_amount("NT_SAMPLE", "60.00")
+
+
+def test_env_amount_and_currency_read_a_fee(monkeypatch):
+    monkeypatch.setenv("NT_SAMPLE", " 45.50 ")
+    monkeypatch.setenv("NT_SAMPLE_CURRENCY", "gbp")
+
+    assert str(env_amount("NT_SAMPLE", "60.00")) == "45.50"
+    assert env_currency("NT_SAMPLE_CURRENCY", "EUR") == "GBP"
+
+
+@pytest.mark.parametrize("typed", ["euro", "E1", "€€€"])
+def test_env_currency_rejects_what_is_not_a_code(monkeypatch, typed):
+    monkeypatch.setenv("NT_SAMPLE", typed)
+
+    with pytest.raises(ImproperlyConfigured, match="three-letter currency code"):
+        env_currency("NT_SAMPLE", "EUR")
 
 
 def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):

@@ -13,7 +13,7 @@ from instructors.forms.courses import (
     MoveSessionForm,
     SessionTopicsForm,
 )
-from instructors.forms.families import MessageForm, PaidForm, RegisterForm
+from instructors.forms.families import MessageForm, PaidForm, RegisterForm, SessionRefundForm
 from instructors.forms.profile import MAX_PHOTO_BYTES, DirectoryFilterForm, ProfileForm, check_photo
 from instructors.forms.repeat import RepeatCourseForm
 
@@ -29,6 +29,7 @@ __all__ = [
     "ProfileForm",
     "RegisterForm",
     "RepeatCourseForm",
+    "SessionRefundForm",
     "SessionTopicsForm",
     "check_photo",
 ]

@@ -20,6 +20,12 @@ from instructors.forms.common import TimeInput, language_choices
 
 NEW_VENUE = "new"
 
+PERCENT_ERRORS = {
+    "min_value": _("Enter a percentage from 0 to 100."),
+    "max_value": _("Enter a percentage from 0 to 100."),
+    "invalid": _("Enter a percentage from 0 to 100."),
+}
+
 currency_code = RegexValidator(r"^[A-Za-z]{3}$", _("Enter a three-letter currency code, such as EUR or GBP."))
 
 
@@ -145,6 +151,31 @@ class CourseForm(forms.Form):
         max_value=24 * 14,
         initial=48,
     )
+    # Not required: a form posted without it (a page from before) leaves the course's refund as it is, and a
+    # new course gets COURSE_REFUND_PERCENT_DEFAULT.
+    refund_percent = forms.IntegerField(
+        label=_("Refund when a family cancels in time (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages=PERCENT_ERRORS,
+        help_text=_(
+            "For courses paid online: the share of the card payment that goes back automatically when a "
+            "family cancels before the cutoff. 100 is a full refund."
+        ),
+    )
+    late_refund_percent = forms.IntegerField(
+        label=_("Refund when a family cancels after the cutoff (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages=PERCENT_ERRORS,
+        help_text=_(
+            "For courses paid online. Leave it empty and families cannot cancel online after the cutoff: "
+            "they are asked to contact you. With a number, they can cancel until the first session and get "
+            "that share back; their place goes to the waitlist."
+        ),
+    )
     is_practicum = forms.BooleanField(
         label=_("Practicum course"),
         required=False,
@@ -172,10 +203,13 @@ class CourseForm(forms.Form):
         self.fields["cancellation_cutoff_hours"].initial = Course._meta.get_field(
             "cancellation_cutoff_hours"
         ).default
+        self.fields["refund_percent"].initial = settings.COURSE_REFUND_PERCENT_DEFAULT
         if not show_practicum:
             del self.fields["is_practicum"]
         if not settings.PAYMENTS_ENABLED:
-            del self.fields["payment_mode"]
+            # Nothing is paid online, so nothing is refunded online either.
+            for name in ("payment_mode", "refund_percent", "late_refund_percent"):
+                del self.fields[name]
         elif settings.PAYMENTS_REQUIRE_ONLINE:
             field = self.fields["payment_mode"]
             field.initial = Course.PaymentMode.ONLINE
@@ -234,6 +268,10 @@ class CourseForm(forms.Form):
                 "cancellation_cutoff_hours",
             )
         }
+        if cleaned.get("refund_percent") is not None:
+            fields["refund_percent"] = cleaned["refund_percent"]
+        if "late_refund_percent" in self.fields:
+            fields["late_refund_percent"] = cleaned["late_refund_percent"]
         if "is_practicum" in self.fields:
             fields["is_practicum"] = cleaned["is_practicum"]
         if cleaned.get("payment_mode"):
@@ -263,6 +301,8 @@ class CourseForm(forms.Form):
             "min_age_weeks": course.min_age_weeks,
             "max_age_weeks": course.max_age_weeks,
             "cancellation_cutoff_hours": course.cancellation_cutoff_hours,
+            "refund_percent": course.refund_percent,
+            "late_refund_percent": course.late_refund_percent,
             "is_practicum": course.is_practicum,
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,9 @@ from certification.tests.factories import CertificateFactory, EnrollmentFactory,
 from classes.models import Booking, Course
 from classes.services import SessionPlan, book_course, create_course, create_venue, mark_course_published
 from classes.tests.factories import BabyFactory
+
+# The fake Stripe server the payments tests run (localstripe), for places paid and refunded online.
+from payments.tests.conftest import _stripe_process, stripe_server  # noqa: F401
 
 
 @pytest.fixture
@@ -54,6 +58,7 @@ def _make_course(
     hour: int = 18,
     publish: bool = True,
     is_practicum: bool = False,
+    price: Decimal = Decimal("0"),
 ) -> Course:
     venue = instructor.venues.first() or create_venue(
         instructor,
@@ -76,13 +81,14 @@ def _make_course(
         min_age_weeks=0,
         max_age_weeks=52,
         is_practicum=is_practicum,
+        price=price,
     )
     return mark_course_published(course, actor=course.instructor) if publish else course
 
 
 @pytest.fixture
 def make_course(db) -> Callable[..., Course]:
-    """make_course(instructor, capacity=4, weeks=5, days_ahead=10, publish=True): a course at the
+    """make_course(instructor, capacity=4, weeks=5, days_ahead=10, publish=True, price=0): a course at the
     instructor's venue in Madrid, sessions at 18:00 local time, made and published through the services."""
     return _make_course
 

@@ -3,6 +3,8 @@ permission does, and what a coordinator does is on the record and signed as them
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
@@ -41,7 +43,7 @@ def staff_roles(db):
 
 @pytest.fixture
 def carols_course(certified, make_course, book, parent):
-    course = make_course(certified, capacity=2)
+    course = make_course(certified, capacity=2, price=Decimal("90"))
     book(course, "Oliver", parent=parent)
     return course
 
@@ -132,7 +134,8 @@ def test_the_instructor_sees_what_a_coordinator_changed_on_their_course(
 ):
     client.force_login(coordinator)
     response = client.post(
-        reverse("instructors:booking_paid", kwargs={"pk": carols_course.bookings.get().pk}), {"paid": "1"}
+        reverse("instructors:booking_paid", kwargs={"pk": carols_course.bookings.get().pk}),
+        {"paid": "1", "method": "cash"},
     )
     assert response.status_code == 302
     assert Booking.objects.get(course=carols_course).is_paid

@@ -9,7 +9,9 @@ missing from the table fails the suite.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import pytest
@@ -17,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from classes.models import Course
+from classes.services import set_paid
 from instructors import urls as instructor_urls
 from instructors.tests.factories import InstructorProfileFactory
 
@@ -32,6 +35,7 @@ class Route:
     public: bool = False
     post: tuple[tuple[str, str], ...] = ()  # what the owner posts to an action (the control)
     own_only: bool = False  # the course's own instructor only: a course coordinator gets 404
+    kwargs: Callable[[dict], dict] | None = None  # the URL's arguments, when not the target's pk alone
 
 
 ROUTES: dict[str, Route] = {
@@ -55,7 +59,24 @@ ROUTES: dict[str, Route] = {
     "session_register": Route(FORM, "session"),
     "session_move": Route(FORM, "session"),
     "session_cancel": Route(FORM, "session"),
-    "booking_paid": Route(ACTION, "booking", post=(("paid", "1"),)),
+    "booking_paid": Route(ACTION, "booking", post=(("paid", "1"), ("method", "transfer"))),
+    # The owner gets past the permission helper: the session is not cancelled, so the refund is refused
+    # on the roster (tests/access sweeps a refund that is made).
+    "session_refund": Route(
+        ACTION,
+        "session",
+        post=(("amount", "18.00"),),
+        kwargs=lambda world: {"pk": world["session"].pk, "booking": world["booking"].pk},
+    ),
+    "session_refund_all": Route(ACTION, "session", post=(("amount", "18.00"),)),
+    "payments": Route(PAGE),
+    # The month names no course: each person's statement covers the courses they teach themselves.
+    "payments_statement": Route(
+        PAGE,
+        "statement",
+        own_only=True,
+        kwargs=lambda world: {"year": f"{world['statement']:%Y}", "month": f"{world['statement']:%m}"},
+    ),
 }
 WITH_ID = sorted(name for name, route in ROUTES.items() if route.target and not route.public)
 ACTIONS = sorted(name for name, route in ROUTES.items() if route.kind == ACTION)
@@ -64,9 +85,11 @@ TEACH_WITHOUT_ID = sorted(name for name, route in ROUTES.items() if not route.ta
 
 @pytest.fixture
 def world(certified, other_certified, parent, make_course, book):
-    """Carol's course with Alice's family booked, Carol's draft, and Dave's own course next to them."""
-    course = make_course(certified)
+    """Carol's course with Alice's family booked (and paid in cash this month), Carol's draft, and Dave's
+    own course next to them."""
+    course = make_course(certified, price=Decimal("90"))
     booking = book(course, "Oliver", parent=parent)
+    paid = set_paid(booking, actor=certified, paid=True, method="cash").payment
     draft = make_course(certified, title="Draft course", days_ahead=40, publish=False)
     make_course(other_certified, title="Dave's course", days_ahead=11)
     profile = InstructorProfileFactory(user=certified, slug="carol-castro")
@@ -76,11 +99,14 @@ def world(certified, other_certified, parent, make_course, book):
         "session": course.sessions.order_by("starts_at").first(),
         "booking": booking,
         "slug": profile,
+        "statement": paid.succeeded_at.astimezone(course.zone),
     }
 
 
 def url_of(name: str, world: dict) -> str:
     route = ROUTES[name]
+    if route.kwargs is not None:
+        return reverse(f"instructors:{name}", kwargs=route.kwargs(world))
     if route.target is None:
         return reverse(f"instructors:{name}")
     target = world[route.target]

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,7 +32,7 @@ def roster_url(course) -> str:
 def full_course(certified, make_course, book, parent):
     """Carol's course of two places: Alice's Oliver (born 6 weeks ago, notes shared), Mia with notes
     she chose not to share... and two families waiting, Leo before Ava."""
-    course = make_course(certified, capacity=2)
+    course = make_course(certified, capacity=2, price=Decimal("90"))
     oliver = book(course, "Oliver", parent=parent, weeks_old=6)
     oliver.baby.notes, oliver.baby.notes_consent = "Born at 35 weeks.", True
     oliver.baby.save()
@@ -209,7 +210,7 @@ class TestPaidAndMessages:
         url = reverse("instructors:booking_paid", kwargs={"pk": oliver.pk})
         client.force_login(certified)
 
-        client.post(url, {"paid": "1"})
+        client.post(url, {"paid": "1", "method": "cash"})
         assert Booking.objects.get(pk=oliver.pk).is_paid
         response = client.post(url, {"paid": "0"})
         assert not Booking.objects.get(pk=oliver.pk).is_paid

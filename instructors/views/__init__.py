@@ -23,7 +23,9 @@ from instructors.views.families import (
     session_register,
 )
 from instructors.views.public import directory, profile_detail
+from instructors.views.refunds import session_refund, session_refund_all
 from instructors.views.repeat import course_repeat
+from instructors.views.statements import payments, payments_statement
 from instructors.views.teach import dashboard, profile_edit
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "course_repeat",
     "dashboard",
     "directory",
+    "payments",
+    "payments_statement",
     "profile_detail",
     "profile_edit",
     "register_print",
@@ -45,6 +49,8 @@ __all__ = [
     "roster_csv",
     "session_cancel",
     "session_move",
+    "session_refund",
+    "session_refund_all",
     "session_register",
     "session_topics",
     "teaching_feed_renew",

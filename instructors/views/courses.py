@@ -18,6 +18,7 @@ from classes.services import (
     edit_session_topics,
     move_session,
 )
+from classes.takings import course_takings
 from instructors.forms import CourseBuilderForm, CourseForm, MoveSessionForm, SessionTopicsForm
 from instructors.selectors import (
     course_actions,
@@ -92,6 +93,8 @@ def course_manage(request, pk: int):
             "rights": teaching_rights(course.instructor),
             "now": timezone.now(),
             "course_actions": course_actions(course),
+            # What the families paid, for the course's instructor or a coordinator (get_own_course_or_404).
+            "takings": course_takings(course) if course.price else None,
         },
     )
 

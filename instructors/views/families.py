@@ -13,28 +13,90 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from classes.models import Attendance, Booking, Session
+from classes.models import Attendance, Booking, Course, Session
 from classes.services import CourseError, message_families, set_paid, take_register
 from classes.services.teaching import check_register_open
+from classes.takings import cancelled_session_refunds
 from instructors import selectors
-from instructors.forms import MessageForm, PaidForm, RegisterForm
+from instructors.forms import MessageForm, PaidForm, RegisterForm, SessionRefundForm
 from instructors.selectors import get_own_booking_or_404, get_own_course_or_404, get_own_session_or_404
 from instructors.views.access import teaching_required
+from instructors.views.spreadsheets import cell as _cell
+from payments.models import Payment
 
-# Spreadsheet apps run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+def family_name(booking: Booking) -> str:
+    return booking.baby.first_name if booking.baby else _("Deleted family")
+
+
+def refund_form(
+    session: Session, booking: Booking | None, *, currency: str, most: int | None, data=None, initial=None
+):
+    """The form giving back part of a card payment for a cancelled session: to one family, or to every
+    family (``booking`` None). Ids name the session and the family, as a roster holds many of them."""
+    if booking is None:
+        label = _("Amount for each family (%(currency)s)") % {"currency": currency}
+        auto_id = f"id_refund_{session.pk}_all_%s"
+    else:
+        label = _("Refund to %(family)s (%(currency)s)") % {
+            "family": family_name(booking),
+            "currency": currency,
+        }
+        auto_id = f"id_refund_{session.pk}_{booking.pk}_%s"
+    return SessionRefundForm(
+        data, initial=initial, currency=currency, label=label, most=most, auto_id=auto_id
+    )
+
+
+def render_roster(request, course: Course, *, bound: dict | None = None):
+    """The roster page; ``bound`` holds a refund form posted with errors, under (session id, booking id or
+    None for every family), shown in its place with the errors next to the field."""
+    bound = bound or {}
+    course_roster = selectors.roster(course)
+    sections = []
+    for block in cancelled_session_refunds(course, course_roster.sessions):
+        session, currency = block.session, block.currency
+        rows = []
+        for line in block.lines:
+            form = bound.get((session.pk, line.booking.pk))
+            if form is None and line in block.waiting:
+                share = min(block.share, line.left)
+                form = refund_form(
+                    session,
+                    line.booking,
+                    currency=currency,
+                    most=line.left,
+                    initial=SessionRefundForm.initial_for(share, currency),
+                )
+            rows.append((line, form))
+        every = bound.get((session.pk, None))
+        if every is None and block.waiting:
+            every = refund_form(
+                session,
+                None,
+                currency=currency,
+                most=None,
+                initial=SessionRefundForm.initial_for(block.share, currency),
+            )
+        sections.append((block, rows, every))
+    return render(
+        request,
+        "instructors/roster.html",
+        {"course": course, "roster": course_roster, "refund_sections": sections},
+    )
 
 
 @require_safe
 @teaching_required
 def roster(request, pk: int):
-    course = get_own_course_or_404(request.user, pk)
-    return render(request, "instructors/roster.html", {"course": course, "roster": selectors.roster(course)})
+    return render_roster(request, get_own_course_or_404(request.user, pk))
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def _paid(booking: Booking) -> str:
+    """How the family paid, for the spreadsheet: the payment's method, or no."""
+    if booking.payment is not None and booking.payment.status == booking.payment.Status.SUCCEEDED:
+        return booking.payment.get_method_display()
+    return _("yes") if booking.is_paid else _("no")
 
 
 @require_safe
@@ -81,12 +143,12 @@ def roster_csv(request, pk: int):
             for value in (
                 booking.get_status_display(),
                 booking.position_on_waitlist or "",
-                booking.baby.first_name if booking.baby else _("Deleted family"),
+                family_name(booking),
                 row.age_weeks if row.age_weeks is not None else "",
                 booking.parent.get_full_name() if booking.parent else "",
                 booking.parent.email if booking.parent else "",
                 row.notes,
-                _("yes") if booking.is_paid else _("no"),
+                _paid(booking),
                 *(labels.get(course_roster.mark(booking, s), "") for s in sessions),
             )
         )
@@ -157,21 +219,28 @@ def session_register(request, pk: int):
 @require_POST
 @teaching_required
 def booking_paid(request, pk: int):
+    """The paid mark of a family paying at the course: paid in cash or by transfer (a payment recorded),
+    or Undo (that payment voided)."""
     booking = get_own_booking_or_404(request.user, pk)
     form = PaidForm(request.POST)
     if form.is_valid():
         try:
-            booking = set_paid(booking, actor=request.user, paid=form.cleaned_data["paid"])
+            booking = set_paid(
+                booking,
+                actor=request.user,
+                paid=form.cleaned_data["paid"],
+                method=form.cleaned_data["method"] or Payment.Method.CASH,
+            )
         except CourseError as error:
             messages.error(request, str(error))
         else:
-            name = booking.baby.first_name if booking.baby else _("Deleted family")
+            name = family_name(booking)
             if booking.is_paid:
                 messages.success(request, _("%(baby)s’s family is marked as paid.") % {"baby": name})
             else:
                 messages.success(request, _("%(baby)s’s family is marked as not paid.") % {"baby": name})
     else:
-        messages.error(request, _("Choose paid or not paid."))
+        messages.error(request, _("Choose cash or bank transfer."))
     return redirect("instructors:roster", pk=booking.course_id)
 
 

@@ -20,6 +20,13 @@ from payments.services.card import (
 )
 from payments.services.errors import PaymentError, PaymentUnavailable
 from payments.services.offline import record_offline_payment, void_offline_payment
+from payments.services.receipts import (
+    association_year,
+    issue_credit_note,
+    issue_receipt,
+    receipt_attachment,
+    receipt_pdf,
+)
 from payments.services.refunds import (
     refundable_amount,
     request_refund,
@@ -33,12 +40,17 @@ __all__ = [
     "CardResult",
     "PaymentError",
     "PaymentUnavailable",
+    "association_year",
     "cancel_payment",
     "close_intent",
     "handle_event",
     "is_payable",
+    "issue_credit_note",
+    "issue_receipt",
     "open_card_payment",
     "payment_for_intent",
+    "receipt_attachment",
+    "receipt_pdf",
     "reconcile_payments",
     "record_intent",
     "record_offline_payment",

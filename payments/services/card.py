@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.locking import busy_as
-from payments import gateway
+from payments import emails, gateway
 from payments.gateway import CardDeclined, GatewayError, GatewayUnavailable, Intent
 from payments.models import Payment, Refund
 from payments.purposes import purpose_of
 from payments.services.errors import PaymentError, PaymentUnavailable
+from payments.services.receipts import issue_receipt
 from payments.services.refunds import request_refund
 
 logger = logging.getLogger(__name__)
@@ -288,8 +289,10 @@ def record_success(payment: Payment, intent: Intent) -> Payment:
     In one transaction: locks the owner's row, then the payment's; a payment already recorded as paid is
     returned unchanged. A payment that had been cancelled (its hold ran out) is still recorded: the owner
     keeps it if what it paid for is still there, and otherwise it is refunded in full at once (a Refund
-    queued for the worker, and emailed when Stripe confirms it). Raises PaymentError when the database
-    stays locked (the webhook is then retried by Stripe, the return page asks again).
+    queued for the worker, and emailed when Stripe confirms it). Issues the payment's receipt, last, and
+    queues the "payment received" email with it unless the owner's own email carries it
+    (Purpose.receipt_in_own_email). Raises PaymentError when the database stays locked (the webhook is
+    then retried by Stripe, the return page asks again).
     """
     purpose = purpose_of(payment)
     with transaction.atomic():
@@ -304,8 +307,14 @@ def record_success(payment: Payment, intent: Intent) -> Payment:
         locked.charge_id = intent.charge_id
         locked.last_error = ""
         locked.save()
-        if not purpose.fulfil(locked):
-            request_refund(locked, reason=Refund.Reason.LATE_PAYMENT)
+        kept = purpose.fulfil(locked)
+        if not kept:
+            late = locked.purpose == Payment.Purpose.BOOKING
+            request_refund(locked, reason=Refund.Reason.LATE_PAYMENT if late else Refund.Reason.NO_LONGER_DUE)
+        if not (kept and purpose.receipt_in_own_email):
+            emails.queue_receipt_issued(locked)
+        # Last: every transaction that issues a receipt waits on the year's number sequence.
+        issue_receipt(locked)
     return locked
 
 

@@ -25,6 +25,7 @@ from payments import emails, gateway
 from payments.gateway import GatewayError
 from payments.models import Payment, Refund
 from payments.services.errors import PaymentError
+from payments.services.receipts import issue_credit_note
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,8 @@ def retry_delay_seconds(attempts: int) -> int:
 def send_refund(refund_id: int) -> str:
     """Send one due refund to Stripe; returns succeeded, retrying, failed or skipped (not due, or claimed
     by another worker). Safe to run twice. A failure is retried with backoff, and after
-    REFUND_MAX_ATTEMPTS the refund is failed: listed in admin for staff to retry. Queues the refund email
-    to the payer on success.
+    REFUND_MAX_ATTEMPTS the refund is failed: listed in admin for staff to retry. On success issues the
+    refund's credit note and queues the refund email, which carries it, to the payer.
     """
     now = timezone.now()
     claimed = Refund.objects.filter(
@@ -110,9 +111,10 @@ def send_refund(refund_id: int) -> str:
             last_error="",
         )
         if done:
-            emails.queue_refund_made(
-                Refund.objects.select_related("payment", "payment__payer").get(pk=refund.pk)
-            )
+            made = Refund.objects.select_related("payment", "payment__payer").get(pk=refund.pk)
+            emails.queue_refund_made(made)
+            # Last: every transaction that issues a credit note waits on the year's number sequence.
+            issue_credit_note(made.payment, refund=made)
     return "succeeded"
 
 

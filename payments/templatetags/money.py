@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
-from payments.money import format_money
+from payments.money import format_money, to_minor_units
 
 register = template.Library()
 
@@ -13,3 +15,12 @@ def money(amount: int | None, currency: str) -> str:
     if amount is None:
         return ""
     return format_money(amount, currency)
+
+
+@register.filter
+def price(amount: Decimal | None, currency: str) -> str:
+    """{{ course.price|price:course.currency }}: a price in the currency's major unit (as instructors type
+    it) in the page's language's currency format: "€90.00" in English, "90,00 €" in Spanish."""
+    if amount is None or amount == "":
+        return ""
+    return format_money(to_minor_units(Decimal(amount), currency), currency)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from classes.models import Booking
 from classes.services import book_course, expire_payment_holds
 from notifications.models import OutgoingEmail
+from notifications.services import render_deferred_email
 from payments import gateway
 from payments.models import Payment, Refund, StripeEvent
 from payments.services import reconcile_payments, send_due_refunds
@@ -203,7 +204,7 @@ def test_payment_after_the_hold_expired_with_the_place_taken_is_refunded_in_full
     refund = Refund.objects.get(payment=late.payment)
     assert (refund.reason, refund.amount, refund.status) == ("late_payment", 9000, Refund.Status.SUCCEEDED)
     assert [r["amount"] for r in stripe_server.refunds_for(intent_id)] == [9000]
-    told = OutgoingEmail.objects.get(key=f"refund-made:{refund.pk}")
+    told = render_deferred_email(OutgoingEmail.objects.get(key=f"refund-made:{refund.pk}"))
     assert "gone to another family" in told.body_text
     assert "€90.00" in told.body_text
 

@@ -18,7 +18,7 @@ from django.contrib.sites.models import Site
 from django.db.models import Model
 from django.utils import timezone
 
-from accounts.models import TRAINERS_GROUP, User
+from accounts.models import PAYMENTS_OFFICERS_GROUP, TRAINERS_GROUP, User
 from certification.models import Certificate, CertificateEvent, CertificateNumberSequence, Enrollment
 from certification.services import revoke_certificate
 from certification.tests.factories import eligible_enrollment, past_training
@@ -27,7 +27,7 @@ from classes.services import message_families
 from classes.tests.factories import AttendanceFactory
 from notifications.models import Heartbeat, OutgoingEmail
 from notifications.tests.factories import HeartbeatFactory, OutgoingEmailFactory
-from payments.models import Payment, Refund, StripeEvent
+from payments.models import Payment, Receipt, Refund, StripeEvent
 from tests.access.table import (
     CERTIFICATION_ADMIN,
     COORDINATOR,
@@ -42,7 +42,9 @@ from tests.access.table import (
 from tests.access.world import OTHER_TRAINEE, World, person
 
 SUPERUSER = "superuser"
-ADMIN_ROLES = (VISITOR, PARENT, STAFF, TRAINER, CERTIFICATION_ADMIN, COORDINATOR, SUPERUSER)
+# Payments officers work in admin only (no site page is theirs): they are swept here, not in table.py.
+PAYMENTS_OFFICER = "payments_officer"
+ADMIN_ROLES = (VISITOR, PARENT, STAFF, TRAINER, CERTIFICATION_ADMIN, COORDINATOR, PAYMENTS_OFFICER, SUPERUSER)
 
 # What a person gets from the admin, besides OK, FORBIDDEN and LOGIN (to the admin's sign-in page).
 DONE = "done"  # the action ran: back to the list, and the data changed
@@ -55,6 +57,7 @@ SUPERUSER_ONLY = frozenset({SUPERUSER})
 COURSES = frozenset({COORDINATOR, SUPERUSER})
 TRAININGS = frozenset({TRAINER, CERTIFICATION_ADMIN, SUPERUSER})
 CERTIFICATES = frozenset({CERTIFICATION_ADMIN, SUPERUSER})
+MONEY = frozenset({PAYMENTS_OFFICER, SUPERUSER})
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class AdminWorld:
 
     world: World
     superuser: User
+    payments_officer: User
     unverified_address: EmailAddress
     failed_email: OutgoingEmail
     heartbeat: Heartbeat
@@ -115,6 +119,9 @@ def build_admin_world(world: World) -> AdminWorld:
     return AdminWorld(
         world=world,
         superuser=person("sam@association.example.org", "Sam Root", is_staff=True, is_superuser=True),
+        payments_officer=person(
+            "olga@association.example.org", "Olga Ortiz", is_staff=True, groups=(PAYMENTS_OFFICERS_GROUP,)
+        ),
         unverified_address=EmailAddress.objects.create(
             user=world.other_parent, email="bob.work@example.org", verified=False, primary=False
         ),
@@ -230,13 +237,25 @@ ADMIN: dict[str, ModelAdminAccess] = {
     "notifications.Heartbeat": ModelAdminAccess(
         row=lambda a: a.heartbeat, view=SUPERUSER_ONLY, actions=NO_DELETE
     ),
-    # Money: no group holds the payments permissions yet; sending a failed refund again needs
-    # payments.refund_payment.
-    "payments.Payment": ModelAdminAccess(row=lambda a: a.payment, view=SUPERUSER_ONLY, actions=NO_DELETE),
+    # Money is the payments officers': they read payments, refunds and receipts, export the lists as CSV,
+    # refund a card payment (asked first) and send a failed refund again (payments.refund_payment).
+    "payments.Payment": ModelAdminAccess(
+        row=lambda a: a.payment,
+        view=MONEY,
+        actions={**NO_DELETE, "refund_in_full": AdminAction(MONEY, confirms=True)},
+        pages={"payments_payment_csv": AdminPage(MONEY, lambda a: [])},
+    ),
     "payments.Refund": ModelAdminAccess(
         row=lambda a: a.failed_refund,
-        view=SUPERUSER_ONLY,
-        actions={**NO_DELETE, "send_again": AdminAction(SUPERUSER_ONLY)},
+        view=MONEY,
+        actions={**NO_DELETE, "send_again": AdminAction(MONEY)},
+        pages={"payments_refund_csv": AdminPage(MONEY, lambda a: [])},
+    ),
+    # Issued documents never change: read-only, the officers' to read.
+    "payments.Receipt": ModelAdminAccess(
+        row=lambda a: Receipt.objects.filter(payment__payer=a.world.parent).first(),
+        view=MONEY,
+        actions=NO_DELETE,
     ),
     "payments.StripeEvent": ModelAdminAccess(
         row=lambda a: a.stripe_event, view=SUPERUSER_ONLY, actions=NO_DELETE

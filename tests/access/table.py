@@ -17,11 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.urls import reverse
+
 from classes.emails import offer_token
 from classes.evaluations import evaluation_token
 from classes.models import Attendance, Course, CourseAction
 from instructors.forms import CourseForm
 from notifications.models import EmailAttachment
+from payments.models import Receipt
 from tests.access.world import ALICE_BABY, CAROL_BIO, CAROL_DRAFT, World
 
 # What a person gets.
@@ -128,6 +131,20 @@ def booking_email_calendar(world: World) -> dict:
     return {"pk": EmailAttachment.objects.get(email__key=f"booking-confirmed:{world.booking.pk}").pk}
 
 
+def statement_month(world: World) -> dict:
+    """The month of Fay's card payment on Carol's course, in the course's time zone."""
+    paid_at = world.paid.payment.succeeded_at.astimezone(world.paid.course.zone)
+    return {"year": f"{paid_at:%Y}", "month": f"{paid_at:%m}"}
+
+
+def statement_url(world: World) -> str:
+    return reverse("instructors:payments_statement", kwargs=statement_month(world))
+
+
+def alices_receipt(world: World) -> dict:
+    return {"pk": Receipt.objects.get(payment__payer=world.parent, kind=Receipt.Kind.RECEIPT).pk}
+
+
 ACCESS: dict[str, Route] = {
     # config
     "home": public(),
@@ -215,7 +232,28 @@ ACCESS: dict[str, Route] = {
     "instructors:session_move": teaching(kwargs=session),
     "instructors:session_cancel": teaching(kwargs=session),
     "instructors:booking_paid": action(
-        teaching, kwargs=lambda w: {"pk": w.booking.pk}, data=lambda w: {"paid": "1"}
+        teaching, kwargs=lambda w: {"pk": w.booking.pk}, data=lambda w: {"paid": "1", "method": "cash"}
+    ),
+    # Part of Fay's card payment back for the cancelled week of Carol's pay-online course: to her alone, or
+    # to every family that paid by card.
+    "instructors:session_refund": action(
+        teaching,
+        kwargs=lambda w: {"pk": w.cancelled_session.pk, "booking": w.paid.pk},
+        data=lambda w: {"amount": "18.00"},
+    ),
+    "instructors:session_refund_all": action(
+        teaching, kwargs=lambda w: {"pk": w.cancelled_session.pk}, data=lambda w: {"amount": "18.00"}
+    ),
+    # Each person's own months: Dave's page lists none of Carol's.
+    "instructors:payments": teaching(with_id=False, private=lambda w: [statement_url(w)]),
+    # A month of payments on the courses one teaches: a month with none is not found, whoever asks.
+    "instructors:payments_statement": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: NOT_FOUND, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        kwargs=statement_month,
+        html=False,
+        private=lambda w: [w.paid.parent.full_name],
     ),
     # association
     "association:dashboard": association_staff(),
@@ -234,15 +272,39 @@ ACCESS: dict[str, Route] = {
     # Stripe's webhook: signed by Stripe with the endpoint secret instead of a session and a CSRF token;
     # anything unsigned is refused, whoever sends it.
     "payments:stripe_webhook": public(method="POST", outcome="400", control="400", html=False, signed=True),
+    # Alice's receipt for the place she paid in cash: nobody else learns that it exists, staff included
+    # (only payments officers, who hold payments.view_receipt, download anyone's: payments/tests).
+    "payments:receipt_pdf": family(kwargs=alices_receipt, html=False),
     # notifications: a file an email carried, for its recipient (and staff who read the outbox)
     "notifications:attachment_download": family(kwargs=booking_email_calendar, html=False),
     # certification
     "certification:training_list": public(),
     "certification:training_apply": signed_in(PARENT, kwargs=lambda w: {"pk": w.training.pk}),
     "certification:progress": signed_in(TRAINEE, private=lambda w: [w.training.title]),
+    # Erin's own application: its fee is hers to pay (still being decided, she is told so on her progress
+    # page); nobody else learns that it exists.
+    "certification:pay_training_fee": Route(
+        owner=TRAINEE,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: NOT_FOUND, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        kwargs=lambda w: {"pk": w.enrollment.pk},
+        method="POST",
+        control=DONE,
+        html=False,
+    ),
     "certification:verify_lookup": public(),
     "certification:verify_token": public(kwargs=lambda w: {"token": w.certificate.token}),
     "certification:my_certificate": signed_in(INSTRUCTOR, private=lambda w: [w.certificate.number]),
+    # The address names no certificate: each holder renews their own (Carol's and Dave's are far from their
+    # end, so each is told when renewing opens), and a parent has none to renew.
+    "certification:renew_certificate": Route(
+        owner=INSTRUCTOR,
+        others={OTHER_PARENT: NOT_FOUND, OTHER_INSTRUCTOR: DONE, VISITOR: LOGIN},
+        staff=all_staff(NOT_FOUND),
+        method="POST",
+        control=DONE,
+        html=False,
+    ),
     # The address names no certificate: each holder gets their own PDF (Dave his), a parent has none.
     "certification:my_certificate_pdf": Route(
         owner=INSTRUCTOR,
@@ -338,6 +400,12 @@ COORDINATOR_ACTIONS: dict[str, CoordinatorAction] = {
         after_start=True,
     ),
     "instructors:booking_paid": CoordinatorAction(CourseAction.Kind.PAID_MARKED),
+    "instructors:session_refund": CoordinatorAction(
+        CourseAction.Kind.SESSION_REFUNDED, course=lambda w: w.cancelled_session.course
+    ),
+    "instructors:session_refund_all": CoordinatorAction(
+        CourseAction.Kind.SESSION_REFUNDED, course=lambda w: w.cancelled_session.course
+    ),
     "instructors:course_messages": CoordinatorAction(
         CourseAction.Kind.MESSAGE_SENT, lambda w: {"subject": "Room change", "body": "We meet upstairs."}
     ),

@@ -32,6 +32,7 @@ from tests.access.admin_table import (
     DONE,
     NOBODY,
     PAGE,
+    PAYMENTS_OFFICER,
     REFUSED,
     SUPERUSER,
     AdminWorld,
@@ -105,6 +106,7 @@ def person_of(role: str, admin_world: AdminWorld):
         TRAINER: world.trainer,
         CERTIFICATION_ADMIN: world.certification_admin,
         COORDINATOR: world.coordinator,
+        PAYMENTS_OFFICER: admin_world.payments_officer,
         SUPERUSER: admin_world.superuser,
     }[role]
 

@@ -36,6 +36,7 @@ from classes.services import (
     SessionPlan,
     book_course,
     cancel_booking,
+    cancel_session,
     create_baby,
     create_course,
     create_venue,
@@ -46,6 +47,9 @@ from instructors.models import InstructorProfile
 from instructors.services import save_profile
 from notifications.models import OutgoingEmail
 from notifications.services import render_deferred_email
+from payments.gateway import Intent
+from payments.models import Payment
+from payments.services import record_offline_payment, record_success
 
 # What only the owner may see: none of these may appear on a page someone else gets.
 ALICE_BABY = "Oliver"
@@ -87,6 +91,8 @@ class World:
     other_enrollment: Enrollment
     calendar_feed: CalendarFeed  # Alice's "all my sessions" calendar
     held: Booking  # Alice's place on Carol's pay-online course, held while she pays
+    paid: Booking  # Fay's place on that course, paid by card
+    cancelled_session: Session  # a cancelled session of that course: Fay may get part of her payment back
 
 
 def make_course(instructor: User, *, title: str, days_ahead: int, capacity: int = 6, publish=True) -> Course:
@@ -195,6 +201,23 @@ def build_world(
     paid_course.refresh_from_db()
     held = book_course(paid_course, parent=parent, baby=add_baby(parent, "Nico", weeks_old=6))
     assert held.status == Booking.Status.PENDING_PAYMENT
+    # Fay has paid her place on it by card (recorded as Stripe's webhook records it), and Carol cancelled
+    # its second week: the roster offers Fay part of her payment back.
+    paying = book_course(paid_course, parent=holder, baby=add_baby(holder, "Pia"))
+    intent = Intent(
+        id="pi_world_fay",
+        status="succeeded",
+        amount=paying.payment.amount,
+        currency=paying.payment.currency.lower(),
+        client_secret="",
+        charge_id="ch_world_fay",
+        error_code="",
+        metadata={},
+    )
+    record_success(paying.payment, intent)
+    paid = Booking.objects.select_related("payment").get(pk=paying.pk)
+    assert paid.status == Booking.Status.CONFIRMED
+    cancelled_session = cancel_session(paid_course.sessions.order_by("starts_at")[1], actor=instructor)
 
     # The association's staff, at addresses apart from the root conftest's cast, so a test may use both.
     staff_member = person("pat@association.example.org", "Pat Palacios", is_staff=True)
@@ -207,6 +230,16 @@ def build_world(
     )
     coordinator = person(
         "tomas@association.example.org", "Tomás Herrera", is_staff=True, groups=(COURSE_COORDINATORS_GROUP,)
+    )
+    # Alice paid Carol in cash for an earlier course: the receipt is Alice's alone to download.
+    record_offline_payment(
+        purpose=Payment.Purpose.BOOKING,
+        payer=parent,
+        description=f"“{course.title}”, a place for {ALICE_BABY}",
+        amount=9000,
+        currency="EUR",
+        method=Payment.Method.CASH,
+        recorded_by=instructor,
     )
 
     training = TrainingCourseFactory(title="Instructor training — Madrid, spring", trainer=trainer)
@@ -250,4 +283,6 @@ def build_world(
         other_enrollment=other_enrollment,
         calendar_feed=renew_calendar_feed(parent, kind=CalendarFeed.Kind.BOOKINGS),
         held=held,
+        paid=paid,
+        cancelled_session=cancelled_session,
     )

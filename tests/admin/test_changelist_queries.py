@@ -56,6 +56,7 @@ from instructors.tests.factories import (
 from notifications.models import OutgoingEmail
 from notifications.tests.factories import EmailAttachmentFactory, HeartbeatFactory, OutgoingEmailFactory
 from payments.models import Refund
+from payments.services.receipts import issue_credit_note, issue_receipt
 from payments.tests.factories import PaymentFactory, RefundFactory, StripeEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,16 @@ def build_payments(rows: int) -> None:
 def build_refunds(rows: int) -> None:
     for row in range(rows):
         RefundFactory(status=Refund.Status.FAILED if row % 2 else Refund.Status.SUCCEEDED)
+
+
+def build_receipts(rows: int) -> None:
+    """Receipts, and credit notes for refunds, issued by the service that numbers them."""
+    for row in range(rows):
+        if row % 2:
+            refund = RefundFactory()
+            issue_credit_note(refund.payment, refund=refund)
+        else:
+            issue_receipt(PaymentFactory())
 
 
 def build_stripe_events(rows: int) -> None:
@@ -255,6 +266,7 @@ BUILDERS: dict[str, Callable[[int], None]] = {
     "notifications.Heartbeat": build_heartbeats,
     "payments.Payment": build_payments,
     "payments.Refund": build_refunds,
+    "payments.Receipt": build_receipts,
     "payments.StripeEvent": build_stripe_events,
     "classes.Venue": build_venues,
     "classes.Course": build_courses,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from classes.models import Booking, Course
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
 from notifications.models import OutgoingEmail
+from notifications.services import render_deferred_email
 from payments.models import Payment, Refund, StripeEvent
 from payments.services import send_due_refunds
 from payments.tests.stripe_server import (
@@ -131,7 +132,8 @@ def test_parent_pays_on_her_phone_then_cancels_and_is_refunded(
         "cancelled_by_parent",
     )
     assert [r["amount"] for r in server.refunds_for(payment.intent_id)] == [9000]
-    told = OutgoingEmail.objects.get(key=f"refund-made:{refund.pk}")
+    # The worker renders the refund email, with its credit note, when it delivers it.
+    told = render_deferred_email(OutgoingEmail.objects.get(key=f"refund-made:{refund.pk}"))
     assert told.to_email == parent.email
     assert "€90.00" in told.body_text
 

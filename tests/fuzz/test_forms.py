@@ -351,7 +351,7 @@ FORMS: dict[str, FormUnderTest] = {
     "paid mark": FormUnderTest(
         url=lambda w: reverse("instructors:booking_paid", kwargs={"pk": w.booking.pk}),
         who="instructor",
-        valid=lambda w: {"paid": "1"},
+        valid=lambda w: {"paid": "1", "method": "cash"},
         bind=lambda w, data: PaidForm(data),
     ),
     "message families": FormUnderTest(

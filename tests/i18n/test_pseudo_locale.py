@@ -6,6 +6,7 @@ escaped translation; the failure lists them page by page.
 
 from __future__ import annotations
 
+import copy
 import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
@@ -31,7 +32,8 @@ from instructors.tests.factories import (
     InstructorProfileFactory,
 )
 from notifications.services import render_email
-from payments.models import Payment, Refund
+from payments.models import Payment, Receipt, Refund
+from payments.services import issue_credit_note, issue_receipt
 from tests.i18n.catalogue import PROJECT_DIR
 from tests.i18n.pseudo import PSEUDO, escaped, html_text
 
@@ -53,6 +55,7 @@ def data() -> list[str]:
         InstructorProfile.objects.values_list("display_name", "bio", "city"),
         TrainingCourse.objects.values_list("title", "description"),
         Certificate.objects.values_list("number", "name_on_certificate", "public_statement"),
+        Receipt.objects.values_list("number", "association_name"),
         CourseMessage.objects.values_list("subject", "body"),
         Enrollment.objects.values_list("experience", "motivation"),
     )
@@ -125,6 +128,8 @@ def world(pseudo_locale, instructor, parent, other_parent, trainee, staff, user_
     refund = Refund.objects.create(
         payment=refunded, amount=9250, reason=Refund.Reason.LATE_PAYMENT, status=Refund.Status.SUCCEEDED
     )
+    receipt = issue_receipt(refunded)
+    credit_note = issue_credit_note(refunded, refund=refund)
     message = CourseMessage.objects.create(
         course=course, sender=instructor, subject="Aparcamiento", body="Hay sitio en la calle de atrás."
     )
@@ -156,6 +161,8 @@ def world(pseudo_locale, instructor, parent, other_parent, trainee, staff, user_
         "open_training": open_training,
         "held": held,
         "refund": refund,
+        "receipt": receipt,
+        "credit_note": credit_note,
     }
 
 
@@ -301,10 +308,17 @@ def test_every_email_is_translated(world, template):
         "trainings_url": "https://nurturingtouch.example/training/",
         "refund": world["refund"],
         "payment": world["refund"].payment,
+        "receipt": world["receipt"],
+        "credit_note": world["credit_note"],
     }
     variants = [{"occasion": occasion} for occasion in ("issued", "renewed", "corrected", "resent")]
     variants += [{"had_place": True, "was_waiting": False}, {"had_place": False, "was_waiting": True}]
-    variants += [{"had_place": True, "was_waiting": False, "refund_online": True}]
+    # A place paid by card: each share the refund policy may give back (all, part, none).
+    paid_booking = copy.copy(booking)
+    paid_booking.payment = world["refund"].payment
+    paid = {"had_place": True, "was_waiting": False, "refund_online": True, "booking": paid_booking}
+    amount = paid_booking.payment.amount
+    variants += [{**paid, "refund_amount": share} for share in (amount, amount // 2, 0)]
     known = data()
     problems = {}
     for variant in variants:

@@ -26,6 +26,7 @@ from certification.models import Certificate, Enrollment, TrainingCourse, defaul
 from certification.services import (
     accept_enrollment,
     issue_certificate,
+    record_training_fee_transfer,
     record_training_outcome,
     revoke_certificate,
 )
@@ -259,7 +260,8 @@ class DemoSeeder:
                 enrollment, actor=self.trainer, training_attended=True, exam_score=exam_score
             )
         if fee_paid and not enrollment.fee_paid:
-            enrollment = record_training_outcome(enrollment, actor=self.admin, fee_paid=True)
+            # Paid by bank transfer, as staff record it; the demo trainee's fee is left to pay online.
+            enrollment = record_training_fee_transfer(enrollment, recorded_by=self.admin)
         return enrollment
 
     def certify_instructors(self) -> None:
@@ -378,7 +380,8 @@ class DemoSeeder:
         self.created["past practicum courses"] += 1
 
     def start_trainee(self) -> None:
-        """A trainee a month out of training: attended, exam passed, fee not yet paid, practicum ahead."""
+        """A trainee a month out of training: accepted, attended, exam passed, practicum ahead, and the
+        training fee not yet paid, so that the progress page shows the pay step."""
         training = self.training(
             "Instructor training — London",
             starts_on=self.today - timedelta(days=33),
