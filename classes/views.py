@@ -21,7 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.selectors import has_verified_email
 from classes import services
 from classes.calendar import course_calendar
-from classes.catalog_cache import cache_fragments, cache_is_shared, cached_fragments, catalog_facets
+from classes.catalog_cache import (
+    CATALOG_FACETS_KEY,
+    cache_fragments,
+    cache_is_shared,
+    cached_fragments,
+    catalog_facets,
+)
 from classes.catalog_pages import WindowPaginator
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.evaluations import evaluations_of_parent
@@ -126,10 +132,12 @@ def _online_only_url(request) -> str:
 
 
 def catalog(request):
-    # The filters are validated before the cache is asked, so that a page is kept under its canonical URL
-    # only. A page served from the cache costs two round trips to the cache and no query: the filters'
-    # choices (catalog_facets) are kept under the catalog version too.
-    facets = catalog_facets()
+    # A page is kept under its canonical URL only, known once the filters are validated against their
+    # choices (catalog_facets, kept in the cache too). The URL as asked is most often the canonical one
+    # (the site's own links and the filter form's), so the page kept under it is read with the choices in
+    # one round trip, and served once the filters confirm that URL: no query, one round trip.
+    guess = SharedPage(request, request.get_full_path())
+    facets = catalog_facets(kept=guess.peek(CATALOG_FACETS_KEY).get(CATALOG_FACETS_KEY))
     form = CatalogFilterForm(
         request.GET,
         languages=facets["languages"],
@@ -138,7 +146,8 @@ def catalog(request):
     )
     form.is_valid()
     page_number = requested_page_number(request.GET.get("page"))
-    page_cache = SharedPage(request, catalog_page_url(form, page_number))
+    url = catalog_page_url(form, page_number)
+    page_cache = guess if url == guess.url else SharedPage(request, url)
     if cached := page_cache.cached():
         return cached
     filters = form.filters()
