@@ -50,21 +50,23 @@ def catalog_version() -> int | None:
     return version
 
 
-def cached_for_catalog_version(key: str) -> tuple[int | None, Any]:
+def cached_for_catalog_version(key: str, *also: str) -> tuple[int | None, Any, dict[str, Any]]:
     """The catalog version and the value cached under `key` if it was stored for that version (else None),
-    read in one round trip; the version is None when nothing may be cached."""
+    with whatever is kept under the keys `also` (as cached_fragments reads them), in one round trip; the
+    version is None when nothing may be cached."""
     if not cache_is_shared():
-        return None, None
+        return None, None, {}
     try:
-        found = cache.get_many([CATALOG_VERSION_KEY, key])
+        found = cache.get_many([CATALOG_VERSION_KEY, key, *also])
     except Exception:
         logger.warning("Catalog cache unreachable; pages are read from the database.", exc_info=True)
-        return None, None
+        return None, None, {}
+    extras = {name: found[name] for name in also if name in found}
     version = found.get(CATALOG_VERSION_KEY)
     if version is None:
-        return catalog_version(), None
+        return catalog_version(), None, extras
     stored_version, value = found.get(key, (None, None))
-    return version, value if stored_version == version else None
+    return version, value if stored_version == version else None, extras
 
 
 def cache_for_catalog_version(key: str, value: Any, *, version: int, seconds: int) -> None:
@@ -123,13 +125,16 @@ def bump_catalog_listing() -> None:
 CATALOG_FACETS_KEY = "classes:catalog-facets"
 
 
-def catalog_facets() -> dict[str, list[str]]:
+def catalog_facets(*, kept: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """What the catalog's filters are checked against: the language codes published courses are taught
     in (the language filter's choices) and the countries of their venues (where a place name shared by
     several towns most likely means). Every catalog request, even one served from the cache, checks its
     filters against them first, and reading them costs a pass over the published courses: they are kept
     in the shared cache until a course is published, cancelled or edited (bump_catalog_listing), not
-    merely until the next booking, and for an hour at most."""
+    merely until the next booking, and for an hour at most. `kept` is the value already read from the
+    cache under CATALOG_FACETS_KEY, if the caller read it along with something else."""
+    if kept is not None:
+        return kept
     if cache_is_shared():
         try:
             facets = cache.get(CATALOG_FACETS_KEY)

@@ -27,7 +27,12 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
-from classes.catalog_cache import cache_for_catalog_version, cached_for_catalog_version
+from classes.catalog_cache import (
+    cache_for_catalog_version,
+    cache_is_shared,
+    cached_for_catalog_version,
+    cached_fragments,
+)
 from classes.forms import CatalogFilterForm
 from classes.templatetags.personal import PUNCH_HOLES, PersonalNode, hole_marker
 
@@ -123,6 +128,7 @@ class SharedPage:
         self.url = url
         self.key = self.version = None
         self.payload = None
+        self._peeked = None
         if url is None or request.method != "GET" or messages.get_messages(request):
             return
         self.signed_in = request.user.is_authenticated
@@ -136,11 +142,23 @@ class SharedPage:
         parts = [audience, translation.get_language(), timezone.get_current_timezone_name(), url]
         self.key = prefix + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
+    def peek(self, *also: str) -> dict:
+        """Read the kept page (served by `cached` without asking again) together with what the cache keeps
+        under the keys `also`, in one round trip; returns the latter."""
+        if self.key is None:
+            return cached_fragments(also) if cache_is_shared() else {}
+        version, kept, extras = cached_for_catalog_version(self.key, *also)
+        self._peeked = (version, kept)
+        return extras
+
     def cached(self, personal: Callable[[object], dict] | None = None) -> HttpResponse | None:
         """The kept page, its holes filled from `personal(payload)`; None when there is none to serve."""
         if self.key is None:
             return None
-        self.version, kept = cached_for_catalog_version(self.key)
+        if self._peeked is not None:
+            self.version, kept = self._peeked
+        else:
+            self.version, kept, _also = cached_for_catalog_version(self.key)
         if kept is None:
             return None
         template, html, self.payload = kept

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -140,15 +140,22 @@ _CITY = "SELECT city.id, city.name, city.country, city.latitude, city.longitude,
 
 def places_named(text: str, *, country: str = "") -> list[Place]:
     """The places this name names (in `country` only, when given), most populous first."""
-    rows = _query(
-        f"{_CITY} JOIN name ON name.city = city.id WHERE name.name = ? GROUP BY city.id"
-        " ORDER BY city.population DESC, city.id",
-        (normalize(text),),
-    )
-    found = [Place(*row) for row in rows]
+    found = list(_places_with_name(normalize(text)))
     if country:
         found = [place for place in found if place.country_code == country.upper()]
     return found
+
+
+# The gazetteer never changes while the site runs, and a catalog kept near a town is asked for the same
+# few names again and again: each process remembers the last few thousand it looked up.
+@lru_cache(maxsize=4096)
+def _places_with_name(name: str) -> tuple[Place, ...]:
+    rows = _query(
+        f"{_CITY} JOIN name ON name.city = city.id WHERE name.name = ? GROUP BY city.id"
+        " ORDER BY city.population DESC, city.id",
+        (name,),
+    )
+    return tuple(Place(*row) for row in rows)
 
 
 def find_place(text: str, *, country: str = "", prefer: Iterable[str] = ()) -> Place | None:

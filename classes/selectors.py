@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 
-from classes.models import Booking, Course, Session, Venue
+from classes.models import Booking, Course, Session
 from classes.places import DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, Place, bounding_box, distance_km
 
 logger = logging.getLogger(__name__)
@@ -317,9 +317,8 @@ def catalog_course_ids(
     if near is not None:
         # The venues in the box first (their position index), then only their courses get a distance.
         south, north, west, east = bounding_box(near, within)
-        in_box = Venue.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
         courses = (
-            courses.filter(venue__in=in_box)
+            courses.filter(venue__latitude__range=(south, north), venue__longitude__range=(west, east))
             .alias(distance=distance_from(near, "venue__latitude", "venue__longitude"))
             .filter(distance__lte=within)
             .order_by("distance", "first_session_at", "pk")

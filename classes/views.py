@@ -21,7 +21,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.selectors import has_verified_email
 from classes import services
 from classes.calendar import course_calendar
-from classes.catalog_cache import cache_fragments, cache_is_shared, cached_fragments, catalog_facets
+from classes.catalog_cache import (
+    CATALOG_FACETS_KEY,
+    cache_fragments,
+    cache_is_shared,
+    cached_fragments,
+    catalog_facets,
+)
+from classes.catalog_pages import WindowPaginator
 from classes.emails import offer_token, offer_version, read_offer_token
 from classes.evaluations import evaluations_of_parent
 from classes.forms import BabyForm, BookingForm, CatalogFilterForm
@@ -105,10 +112,13 @@ def _catalog_filters(form: CatalogFilterForm, *, filtered: bool, url: str | None
     return mark_safe(html)
 
 
-def _soonest_start(course_ids, online: list[Course]) -> datetime | None:
-    """When the page would change by the clock alone: the soonest first session of what it lists."""
+def _soonest_start(course_ids, online: list[Course], *, soonest: datetime | None) -> datetime | None:
+    """When the page would change by the clock alone: the soonest first session of what it lists (on any
+    page), ``soonest`` when the page's query already read it."""
     starts = [course.first_session_at for course in online]
-    starts.append(course_ids.order_by("first_session_at").values_list("first_session_at", flat=True).first())
+    if soonest is None:
+        soonest = course_ids.order_by("first_session_at").values_list("first_session_at", flat=True).first()
+    starts.append(soonest)
     return min((start for start in starts if start is not None), default=None)
 
 
@@ -122,10 +132,12 @@ def _online_only_url(request) -> str:
 
 
 def catalog(request):
-    # The filters are validated before the cache is asked, so that a page is kept under its canonical URL
-    # only. A page served from the cache costs two round trips to the cache and no query: the filters'
-    # choices (catalog_facets) are kept under the catalog version too.
-    facets = catalog_facets()
+    # A page is kept under its canonical URL only, known once the filters are validated against their
+    # choices (catalog_facets, kept in the cache too). The URL as asked is most often the canonical one
+    # (the site's own links and the filter form's), so the page kept under it is read with the choices in
+    # one round trip, and served once the filters confirm that URL: no query, one round trip.
+    guess = SharedPage(request, request.get_full_path())
+    facets = catalog_facets(kept=guess.peek(CATALOG_FACETS_KEY).get(CATALOG_FACETS_KEY))
     form = CatalogFilterForm(
         request.GET,
         languages=facets["languages"],
@@ -134,7 +146,8 @@ def catalog(request):
     )
     form.is_valid()
     page_number = requested_page_number(request.GET.get("page"))
-    page_cache = SharedPage(request, catalog_page_url(form, page_number))
+    url = catalog_page_url(form, page_number)
+    page_cache = guess if url == guess.url else SharedPage(request, url)
     if cached := page_cache.cached():
         return cached
     filters = form.filters()
@@ -144,10 +157,20 @@ def catalog(request):
         filters = {name: value for name, value in filters.items() if name not in ("near", "within")}
         near = None
     course_ids = catalog_course_ids(**filters)
-    # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
-    page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
-    page.object_list = with_distances(courses_for_cards(list(page.object_list)), near)
-    online = courses_for_cards(online_alongside(filters, limit=ONLINE_ALONGSIDE)) if near else []
+    if near is None:
+        # Counted and sliced in SQL on the catalog indexes: a page costs the same for any size of catalog.
+        page = Paginator(course_ids, CATALOG_PAGE_SIZE).get_page(page_number)
+        located, online_ids, soonest = list(page.object_list), [], None
+    else:
+        # Nearest first: the page, the count and the soonest start in one query (classes.catalog_pages).
+        paginator = WindowPaginator(course_ids, CATALOG_PAGE_SIZE)
+        page = paginator.get_page(page_number)
+        located, online_ids = list(page.object_list), online_alongside(filters, limit=ONLINE_ALONGSIDE)
+        soonest = paginator.soonest
+    # The cards of both lists in one read.
+    cards = courses_for_cards([*located, *online_ids])
+    page.object_list = with_distances(cards[: len(located)], near)
+    online = cards[len(located) :]
     return page_cache.render(
         "classes/course_list.html",
         {
@@ -162,7 +185,7 @@ def catalog(request):
         },
         # Soonest first: the first course of the catalog (on any page) is the next to start, and so to drop
         # off the list, moving every page.
-        fresh_until=lambda: _soonest_start(course_ids, online),
+        fresh_until=lambda: _soonest_start(course_ids, online, soonest=soonest),
         # A page number past the last (or below 1) shows the last page: kept only under its own number.
         keep=page.number == page_number,
     )

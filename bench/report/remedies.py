@@ -7,10 +7,10 @@ from __future__ import annotations
 READINGS = {
     "catalog_signed_out": (
         "A page served from the cache still passes every middleware (sessions, CSRF, locale, CSP, "
-        "metrics), asks Redis twice (the filters' choices, then the page under the catalog version) and "
-        "puts the visitor's CSRF token into it; the bare view does none of that. What would reach it: "
+        "metrics), asks Redis once (the page and the filters' choices together), validates the filters "
+        "and puts the visitor's CSRF token into it; the bare view does none of that. What would reach it: "
         "serve kept pages from the proxy in front (keyed by the canonical URL and the language cookie, "
-        "purged by the catalog version), or one Redis round trip instead of two."
+        "purged by the catalog version)."
     ),
     "catalog_signed_in": (
         "On top of the signed-out page's cost: the session (Redis), the user (a query) and the menu's roles "
@@ -28,10 +28,11 @@ READINGS = {
         "under the catalog version (every booking bumps it), or fetch the panel after the page."
     ),
     "catalog_near": (
-        "Near a place, the venues in the box get a distance twice (the count and the page), and the online "
-        "courses beside them take queries of their own. What would reach it: the count and the page in one "
-        "query (a window count), the cards of both lists in one query, and the kept page's expiry taken "
-        "from the courses it shows rather than asked again."
+        "Near a place, one query reads the page, its count and the soonest start (window functions), "
+        "computing a distance for each venue in the box, and one more the online courses beside it; the "
+        "cards of both lists are read together. As the venues in the box grow with the catalog, so does "
+        "that one query. What would reach it: a covering index on the venues' position with their id, or "
+        "the box's venues kept per place and radius under the catalog listing's version."
     ),
     "booking": (
         "The hundred bookings are CPU work for two processes: each is a whole request (session, user, "

@@ -122,6 +122,41 @@ def test_the_near_me_catalog_costs_the_same_queries_for_three_or_twelve_courses(
     assert queries() == few
 
 
+def test_near_a_place_the_pages_count_every_course_in_the_radius_and_a_page_past_the_last_shows_the_last(
+    client,
+):
+    for number in range(14):
+        course_at(f"Getafe {number:02d}", GETAFE)
+    course_at("Toledo mornings", TOLEDO)
+
+    first = client.get(CATALOG, {"near": "Madrid", "within": "25"})
+    second = client.get(CATALOG, {"near": "Madrid", "within": "25", "page": "2"})
+    beyond = client.get(CATALOG, {"near": "Madrid", "within": "25", "page": "9"})
+
+    assert first.context["page"].paginator.count == 14
+    assert len(titles(first.content.decode())) == 12
+    assert titles(second.content.decode()) == titles(beyond.content.decode())
+    assert len(titles(second.content.decode())) == 2
+    assert beyond.context["page"].number == 2
+    assert "Toledo mornings" not in first.content.decode() + second.content.decode()
+
+
+def test_the_near_me_page_reads_its_courses_count_and_cards_in_four_queries(client):
+    # The page with its count and soonest start, the online courses beside it, then the cards of both
+    # lists: their places and their rows. The filters' choices (two SELECT DISTINCT) are read too here,
+    # where no shared cache keeps them.
+    course_at("Getafe mornings", GETAFE)
+    course_at("Online evenings", None)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(CATALOG, {"near": "Madrid", "within": "25"}).content.decode()
+
+    assert titles(page) == ["Getafe mornings", "Online evenings"]
+    page_queries = [query["sql"] for query in captured if not query["sql"].startswith("SELECT DISTINCT")]
+    assert len(page_queries) == 4, [sql[:80] for sql in page_queries]
+    assert "COUNT(" in page_queries[0] and "OVER ()" in page_queries[0]
+
+
 def test_a_new_venue_is_placed_at_its_citys_centre_unless_the_instructor_says_where():
     owner = UserFactory()
     common = {"name": "Casa Nido", "address": "Calle Mayor 1", "country": "ES", "time_zone": "Europe/Madrid"}

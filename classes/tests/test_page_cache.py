@@ -459,3 +459,22 @@ def test_a_course_published_in_a_new_language_is_offered_by_the_language_filter_
         mark_course_published(french, actor=french.instructor)
 
     assert '<option value="fr"' in client.get(CATALOG).content.decode()
+
+
+@pytest.mark.parametrize("query", ["", "?format=online", "?near=Madrid&within=25"])
+def test_a_kept_catalog_page_costs_one_round_trip_to_the_cache(redis_cache, client, monkeypatch, query):
+    # The page and the filters' choices it is checked against are read together (SharedPage.peek).
+    from redis.client import Redis
+
+    course_with_places(capacity=4)
+    client.get(CATALOG + query)
+    commands = []
+    real = Redis.execute_command
+    monkeypatch.setattr(
+        Redis,
+        "execute_command",
+        lambda self, *args, **options: commands.append(args[0]) or real(self, *args, **options),
+    )
+
+    assert served_from_cache(client, CATALOG + query)
+    assert commands == ["MGET"]
