@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from classes import calendar_views, evaluation_views, views
+from classes import calendar_views, catalog_views, evaluation_views, views
 
 app_name = "classes"
 
 # Mounted at the site root: the catalog and course pages live under /classes/, the parent's own pages
 # under /my/ beside accounts' /my/account/.
 urlpatterns = [
-    path("classes/", views.catalog, name="catalog"),
+    path("classes/", catalog_views.catalog, name="catalog"),
     path("classes/<int:pk>-<slug:slug>/", views.course_detail, name="course_detail"),
     path("classes/<int:pk>/book/", views.book, name="book"),
     path("classes/offers/<str:token>/", views.offer_respond, name="offer_respond"),

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from classes.catalog_views import CATALOG_PAGE_SIZE
 from classes.emails import offer_version
 from classes.models import Booking, Course
 from classes.services import (
@@ -29,7 +30,6 @@ from classes.services import (
     respond_to_offer,
 )
 from classes.tests.factories import BabyFactory, BookingFactory, CourseFactory, SessionFactory
-from classes.views import CATALOG_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
