@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from classes.models import Booking, Course, Session
 from classes.places import DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, Place, bounding_box, distance_km
+from payments.selectors import receipt_links_prefetch
 
 logger = logging.getLogger(__name__)
 
@@ -420,8 +421,8 @@ def course_is_over(course: Course, *, now: datetime) -> bool:
 def bookings_of_parent(parent, *, now: datetime | None = None) -> ParentBookings:
     """The parent's bookings in three groups, in a constant number of queries.
 
-    Each booking carries ``position_on_waitlist``, and its course its ``first_session_at`` and its
-    sessions, prefetched in order.
+    Each booking carries ``position_on_waitlist``, its payment's receipts and credit notes, and its course
+    its ``first_session_at`` and its sessions, prefetched in order.
     """
     now = now or timezone.now()
     bookings = (
@@ -434,7 +435,10 @@ def bookings_of_parent(parent, *, now: datetime | None = None) -> ParentBookings
             "course__instructor",
             "course__instructor__instructor_profile",
         )
-        .prefetch_related(Prefetch("course__sessions", queryset=Session.objects.order_by("starts_at")))
+        .prefetch_related(
+            Prefetch("course__sessions", queryset=Session.objects.order_by("starts_at")),
+            receipt_links_prefetch("payment__"),
+        )
         .order_by("created_at", "pk")
     )
     grouped = ParentBookings()

@@ -10,10 +10,12 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from classes.models import Booking, Course
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
@@ -65,6 +67,10 @@ def webhook_seen(payment: Payment) -> bool:
             return False
         time.sleep(0.2)
     return True
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
 
 
 def pay_online_course(**extra) -> Course:
@@ -119,6 +125,19 @@ def test_parent_pays_on_her_phone_then_cancels_and_is_refunded(
     assert webhook_seen(payment), "localstripe's webhook did not reach the live server"
     assert OutgoingEmail.objects.filter(key=f"booking-confirmed:{booking.pk}").count() == 1
 
+    # The receipt: a PDF attached to the confirmation (made by the worker as it delivers the email), and the
+    # same document from My bookings.
+    receipt = payment.receipts.get(kind="receipt")
+    confirmed = render_deferred_email(OutgoingEmail.objects.get(key=f"booking-confirmed:{booking.pk}"))
+    attached = {attachment.filename: attachment for attachment in confirmed.attachments.all()}
+    with attached[receipt.filename].file.open("rb") as handle:
+        emailed = pdf_text(handle.read())
+    assert receipt.number in emailed and "€90.00" in emailed and "Baby massage, paid online" in emailed
+    link = page.get_by_role("link", name=f"Receipt {receipt.number} (PDF)")
+    downloaded = page.context.request.get(live_server.url + link.get_attribute("href"))
+    assert downloaded.headers["content-type"] == "application/pdf"
+    assert receipt.number in pdf_text(downloaded.body())
+
     # She cancels before the cutoff: the whole amount goes back.
     page.get_by_role("link", name="Cancel Oliver’s place").click()
     assert page.get_by_text("You paid €90.00 by card: it goes back to your card in full").is_visible()
@@ -136,6 +155,8 @@ def test_parent_pays_on_her_phone_then_cancels_and_is_refunded(
     told = render_deferred_email(OutgoingEmail.objects.get(key=f"refund-made:{refund.pk}"))
     assert told.to_email == parent.email
     assert "€90.00" in told.body_text
+    credit_note = payment.receipts.get(kind="credit_note")
+    assert [attachment.filename for attachment in told.attachments.all()] == [credit_note.filename]
 
 
 def test_3d_secure_is_completed_in_the_stand_ins_box(page, live_server, parent, stripe_for_live_server):
