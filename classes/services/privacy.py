@@ -11,7 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
-from classes.models import RATING_FIELDS, Baby, Booking, CalendarFeed, Course, Evaluation, Session
+from classes.models import RATING_FIELDS, Baby, Booking, CalendarFeed, Course, Session
 from classes.services.bookings import cancel_booking
 from classes.services.errors import BookingError
 from config.locking import lock_wait_ran_out
@@ -28,6 +28,13 @@ def parent_data(user: User) -> dict:
         }
         for baby in Baby.objects.filter(parent=user).order_by("pk")
     ]
+    # Each evaluation hangs off its booking (one to one): read with the bookings, in the same query.
+    booked = list(
+        Booking.objects.filter(parent=user)
+        .select_related("course", "baby", "evaluation")
+        .prefetch_related("course__sessions")
+        .order_by("pk")
+    )
     bookings = [
         {
             "course": booking.course.title,
@@ -41,12 +48,13 @@ def parent_data(user: User) -> dict:
                 for s in booking.course.sessions.all()
             ],
         }
-        for booking in Booking.objects.filter(parent=user)
-        .select_related("course", "baby")
-        .prefetch_related("course__sessions")
-        .order_by("pk")
+        for booking in booked
     ]
     # The parent's own answers, which no page shows them again; after a deletion they stay without a name.
+    answered = sorted(
+        (booking.evaluation for booking in booked if hasattr(booking, "evaluation")),
+        key=lambda evaluation: (evaluation.submitted_at, evaluation.pk),
+    )
     evaluations = [
         {
             "course": evaluation.booking.course.title,
@@ -57,9 +65,7 @@ def parent_data(user: User) -> dict:
             "gained": evaluation.gained,
             "to_improve": evaluation.to_improve,
         }
-        for evaluation in Evaluation.objects.filter(booking__parent=user)
-        .select_related("booking__course")
-        .order_by("submitted_at", "pk")
+        for evaluation in answered
     ]
     return {"babies": babies, "bookings": bookings, "evaluations": evaluations}
 
