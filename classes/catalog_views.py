@@ -104,9 +104,15 @@ def catalog(request):
     # A page is kept under its canonical URL only, known once the filters are validated against their
     # choices (catalog_facets, kept in the cache too). The URL as asked is most often the canonical one
     # (the site's own links and the filter form's), so the page kept under it is read with the choices in
-    # one round trip, and served once the filters confirm that URL: no query, one round trip.
+    # one round trip. A page found there is served at once: only a canonical URL ever had a page kept
+    # under it, and whatever would make that URL stop being canonical (the choices changing with a course
+    # published, cancelled or edited) bumps the catalog version, so the page is found only while the
+    # filters still say what they said when it was kept.
     guess = SharedPage(request, request.get_full_path())
-    facets = catalog_facets(kept=guess.peek(CATALOG_FACETS_KEY).get(CATALOG_FACETS_KEY))
+    kept_facets = guess.peek(CATALOG_FACETS_KEY).get(CATALOG_FACETS_KEY)
+    if cached := guess.cached():
+        return cached
+    facets = catalog_facets(kept=kept_facets)
     form = CatalogFilterForm(
         request.GET,
         languages=facets["languages"],
@@ -117,7 +123,7 @@ def catalog(request):
     page_number = requested_page_number(request.GET.get("page"))
     url = catalog_page_url(form, page_number)
     page_cache = guess if url == guess.url else SharedPage(request, url)
-    if cached := page_cache.cached():
+    if page_cache is not guess and (cached := page_cache.cached()):
         return cached
     filters = form.filters()
     near = filters.get("near")

@@ -25,6 +25,7 @@ from classes.models import Booking, Course
 from classes.services import (
     book_course,
     cancel_booking,
+    cancel_course,
     expire_offers,
     mark_course_published,
     respond_to_offer,
@@ -478,3 +479,23 @@ def test_a_kept_catalog_page_costs_one_round_trip_to_the_cache(redis_cache, clie
 
     assert served_from_cache(client, CATALOG + query)
     assert commands == ["MGET"]
+
+
+def test_a_kept_filtered_page_is_not_served_once_its_filter_is_no_longer_offered(
+    redis_cache, client, django_capture_on_commit_callbacks
+):
+    # A kept page is served before its filters are checked again: the listing change that withdraws a
+    # filter's choice must leave the page behind.
+    spanish = CourseFactory(language="es", title="Masaje en español")
+    SessionFactory(course=spanish)
+    course_with_places(capacity=4)
+    url = f"{CATALOG}?language=es"
+    client.get(url)
+    assert served_from_cache(client, url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_course(spanish, actor=spanish.instructor)
+
+    page = client.get(url).content.decode()
+    assert "Masaje en español" not in page
+    assert not served_from_cache(client, url)
