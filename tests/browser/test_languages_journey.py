@@ -180,7 +180,13 @@ def test_booking_journey_under_a_pseudo_locale_shows_no_untranslated_text(
 SPANISH_ON = {
     "home": ["Busca un curso cerca de ti", "¿Qué es el masaje infantil?", "Idioma"],
     "catalog": ["Cursos de masaje infantil", "Filtrar los cursos", "1 curso próximo", "Quedan 8 plazas"],
-    "course page": ["Sobre este curso", "Precio y pago", "92,50\xa0€", "Entra para reservar", "Pedir permiso"],
+    "course page": [
+        "Sobre este curso",
+        "Precio y pago",
+        "92,50\xa0€",
+        "Entra para reservar",
+        "Pedir permiso",
+    ],
     "sign up": ["Crea una cuenta", "Tu nombre completo", "Crear cuenta"],
     "check your email": ["Revisa tu correo"],
     "confirm your address": ["Confirma tu correo electrónico"],
