@@ -24,6 +24,13 @@ from classes.services.errors import BookingError, CourseError
 from config.locking import busy_as
 
 MAX_WEEKS = 8
+# Courses are planned a few years ahead at most: a date further off is a typing mistake, and one near the
+# calendar's end would overflow the weekly dates and the sessions' end times.
+FARTHEST_SESSION = timedelta(days=3 * 366)
+
+
+def _too_far() -> CourseError:
+    return CourseError(_("Sessions can be planned at most three years ahead."))
 
 
 @dataclass(frozen=True)
@@ -36,8 +43,11 @@ class SessionPlan:
 
 
 def weekly_start_times(plan: SessionPlan, zone: ZoneInfo) -> list[datetime]:
-    """Aware start times, one a week at the same local wall-clock time, across daylight-saving changes."""
+    """Aware start times, one a week at the same local wall-clock time, across daylight-saving changes.
+    Raises CourseError for a first session more than FARTHEST_SESSION ahead."""
     naive = plan.first_local.replace(tzinfo=None)
+    if naive.date() > timezone.localdate() + FARTHEST_SESSION:
+        raise _too_far()
     return [(naive + timedelta(weeks=week)).replace(tzinfo=zone) for week in range(plan.weeks)]
 
 
@@ -81,6 +91,8 @@ def _check_sessions(
     now = timezone.now()
     if any(start <= now for start in starts):
         raise CourseError(_("Sessions cannot start in the past."))
+    if any(start > now + FARTHEST_SESSION for start in starts):
+        raise _too_far()
     length = timedelta(minutes=duration_minutes)
     others = Session.objects.filter(
         course__instructor=instructor,

@@ -100,6 +100,14 @@ class TestTheService:
 
         assert Course.objects.count() == 1
 
+    def test_a_first_date_at_the_calendars_end_is_refused_and_nothing_is_made(self, certified, make_course):
+        course = make_course(certified)
+
+        with pytest.raises(CourseError, match="three years ahead"):
+            repeat_course(course, actor=certified, first_date=date(9999, 12, 31))
+
+        assert Course.objects.count() == 1
+
     def test_dates_that_overlap_the_course_itself_are_refused(self, certified, make_course):
         course = make_course(certified, days_ahead=10)
         first = course.sessions.order_by("starts_at").first().starts_at.astimezone(course.zone).date()

@@ -138,6 +138,16 @@ class TestBuilder:
         assert not Course.objects.exists()
         assert not Venue.objects.filter(owner=certified).exists()
 
+    @pytest.mark.parametrize("first_date", ["9999-12-25", "2040-01-07"])
+    def test_a_first_session_years_ahead_is_refused_with_a_message(self, client, certified, first_date):
+        client.force_login(certified)
+
+        response = client.post(NEW, builder_fields(first_date=first_date))
+
+        assert response.status_code == 200
+        assert "Sessions can be planned at most three years ahead." in response.content.decode()
+        assert not Course.objects.exists()
+
     def test_sessions_overlapping_another_course_are_refused_with_a_message(
         self, client, certified, make_course
     ):
@@ -298,6 +308,22 @@ class TestSessionChanges:
         assert response.status_code == 200
         assert "That time overlaps week 2 of this course." in response.content.decode()
         assert Session.objects.get(pk=first.pk).starts_at == first.starts_at
+
+    @pytest.mark.parametrize("day", ["9999-12-31", "2040-01-07"])
+    def test_a_move_years_ahead_is_refused_with_a_message(self, client, certified, make_course, book, day):
+        course = make_course(certified)
+        book(course)
+        session = course.sessions.order_by("starts_at").first()
+        client.force_login(certified)
+
+        response = client.post(
+            reverse("instructors:session_move", kwargs={"pk": session.pk}), {"date": day, "time": "19:30"}
+        )
+
+        assert response.status_code == 200
+        assert "Sessions can be planned at most three years ahead." in response.content.decode()
+        assert Session.objects.get(pk=session.pk).starts_at == session.starts_at
+        assert not OutgoingEmail.objects.filter(template="session_moved").exists()
 
     def test_cancelling_a_session_after_the_confirmation_page(self, client, certified, make_course, book):
         course = make_course(certified)
