@@ -7,10 +7,7 @@ well in black and white; the teal rules are decoration only.
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
 
-import reportlab
 import segno
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -18,40 +15,17 @@ from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from certification.emails import ISSUING_BODY, verification_url
 from certification.models import CERTIFICATE_TITLE, Certificate
+from config.pdf_fonts import embedded_fonts
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN = 28
 TEAL = HexColor("#0e5a5a")
 INK = HexColor("#1f1a17")
 MUTED = HexColor("#4a423c")
-
-# DejaVu (Vera's superset, more of Latin Extended for names) when the system has it; else the Vera fonts
-# that ship inside reportlab, so the PDF renders the same way on any machine with the package.
-SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
-BUNDLED_FONTS = Path(reportlab.__file__).parent / "fonts"
-
-
-@cache
-def _fonts() -> dict[str, str]:
-    """Register the embedded fonts once per process; returns their names by role."""
-    candidates = {
-        "sans": [SYSTEM_FONTS / "DejaVuSans.ttf", BUNDLED_FONTS / "Vera.ttf"],
-        "bold": [SYSTEM_FONTS / "DejaVuSans-Bold.ttf", BUNDLED_FONTS / "VeraBd.ttf"],
-        "display": [SYSTEM_FONTS / "DejaVuSerif-Bold.ttf", BUNDLED_FONTS / "VeraBd.ttf"],
-    }
-    names = {}
-    for role, paths in candidates.items():
-        path = next(path for path in paths if path.exists())
-        name = f"NT-{role}-{path.stem}"
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-        names[role] = name
-    return names
 
 
 def _fit(text: str, font: str, size: float, width: float, smallest: float) -> float:
@@ -103,7 +77,7 @@ def _fact(canvas: Canvas, fonts: dict[str, str], label: str, value: str, *, x: f
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate in its own language (certificate.language), as PDF bytes."""
-    fonts = _fonts()
+    fonts = embedded_fonts()
     url = verification_url(certificate)
     buffer = io.BytesIO()
     with translation.override(certificate.language):

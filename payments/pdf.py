@@ -7,11 +7,8 @@ prints and photocopies well; laid out with reportlab, as the certificates are.
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,41 +16,15 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import HRFlowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from config.pdf_fonts import embedded_fonts
 from payments.models import Payment, Receipt
 from payments.money import format_money
 
 INK = HexColor("#1f1a17")
 MUTED = HexColor("#4a423c")
 RULE = HexColor("#0e5a5a")
-
-# DejaVu when the system has it (more of Latin Extended for names, more currency signs); else the Vera
-# fonts inside reportlab, so the PDF renders the same on any machine with the package.
-SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
-BUNDLED_FONTS = Path(reportlab.__file__).parent / "fonts"
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    """Register the embedded regular and bold fonts once per process, as a family (so <b> works)."""
-    candidates = {
-        "regular": [SYSTEM_FONTS / "DejaVuSans.ttf", BUNDLED_FONTS / "Vera.ttf"],
-        "bold": [SYSTEM_FONTS / "DejaVuSans-Bold.ttf", BUNDLED_FONTS / "VeraBd.ttf"],
-    }
-    names = {}
-    for role, paths in candidates.items():
-        path = next(path for path in paths if path.exists())
-        name = f"NT-receipt-{role}-{path.stem}"
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-        names[role] = name
-    pdfmetrics.registerFontFamily(
-        names["regular"], normal=names["regular"], bold=names["bold"], italic=names["regular"]
-    )
-    return names["regular"], names["bold"]
 
 
 def _date(moment) -> str:
@@ -96,7 +67,8 @@ def _facts(receipt: Receipt) -> list[tuple[str, str]]:
 
 def render_receipt_pdf(receipt: Receipt) -> bytes:
     """The receipt or credit note in its own language (receipt.language), as PDF bytes."""
-    regular, bold = _fonts()
+    fonts = embedded_fonts()
+    regular, bold = fonts["sans"], fonts["bold"]
     text = ParagraphStyle("text", fontName=regular, fontSize=10, leading=14, textColor=INK)
     muted = ParagraphStyle("muted", parent=text, fontSize=9, leading=12, textColor=MUTED)
     heading = ParagraphStyle("heading", parent=text, fontName=bold, fontSize=20, leading=26, spaceAfter=4)

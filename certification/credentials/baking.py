@@ -16,7 +16,7 @@ from functools import cache
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
-from certification.pdf import BUNDLED_FONTS, SYSTEM_FONTS
+from config.pdf_fonts import BUNDLED_FONTS, SYSTEM_FONTS
 
 KEYWORD = b"openbadgecredential"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
