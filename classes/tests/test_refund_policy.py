@@ -4,7 +4,6 @@ much goes back, and the money reaches localstripe."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -26,24 +25,10 @@ from notifications.models import OutgoingEmail
 from notifications.services import render_deferred_email
 from payments.models import Refund
 from payments.services import send_due_refunds
-from payments.tests.conftest import baby_of, pay_online_course
+from payments.tests.conftest import baby_of, paid_booking, pay_online_course
 from payments.tests.factories import PaymentFactory
-from payments.tests.stripe_server import CARD_OK
 
 pytestmark = pytest.mark.django_db
-
-
-def paid_booking(course: Course, parent, client, server) -> Booking:
-    """A place paid by card at localstripe, through the pay page."""
-    booking = book_course(course, parent=parent, baby=baby_of(parent))
-    client.force_login(parent)
-    answer = client.post(
-        reverse("payments:pay_card", kwargs={"pk": booking.payment_id}),
-        data=json.dumps({"payment_method": server.card(CARD_OK)}),
-        content_type="application/json",
-    ).json()
-    assert answer["status"] == "succeeded"
-    return Booking.objects.select_related("payment", "course").get(pk=booking.pk)
 
 
 def after_the_cutoff(course: Course):

@@ -3,17 +3,13 @@ session, through request_refund, on the record when a coordinator does it."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.contrib.auth.models import Permission
-from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from classes.models import Booking, CourseAction, SessionRefund
+from classes.models import CourseAction, SessionRefund
 from classes.services import (
     CourseError,
-    book_course,
     cancel_session,
     refund_cancelled_session,
     refund_cancelled_session_to_all,
@@ -22,22 +18,9 @@ from notifications.models import OutgoingEmail
 from notifications.services import render_deferred_email
 from payments.models import Refund
 from payments.services import send_due_refunds
-from payments.tests.conftest import baby_of, pay_online_course
-from payments.tests.stripe_server import CARD_OK
+from payments.tests.conftest import paid_booking, pay_online_course
 
 pytestmark = pytest.mark.django_db
-
-
-def paid_booking(course, parent, client, server) -> Booking:
-    booking = book_course(course, parent=parent, baby=baby_of(parent))
-    client.force_login(parent)
-    answer = client.post(
-        reverse("payments:pay_card", kwargs={"pk": booking.payment_id}),
-        data=json.dumps({"payment_method": server.card(CARD_OK)}),
-        content_type="application/json",
-    ).json()
-    assert answer["status"] == "succeeded"
-    return Booking.objects.select_related("payment", "course").get(pk=booking.pk)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from decimal import Decimal
 
@@ -16,12 +15,11 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from classes.models import Booking, SessionRefund
-from classes.services import book_course, cancel_session, set_paid
+from classes.services import cancel_session, set_paid
 from instructors.forms import CourseForm
 from payments.models import Payment, Refund
 from payments.services import refundable_amount, send_due_refunds
-from payments.tests.conftest import baby_of
-from payments.tests.stripe_server import CARD_OK
+from payments.tests.conftest import paid_booking as paid_place
 
 pytestmark = pytest.mark.django_db
 
@@ -154,17 +152,10 @@ class TestPaidMark:
 
 
 def paid_booking(course, parent, client, server) -> Booking:
-    """A place paid by card at localstripe, through the pay page."""
-    booking = book_course(course, parent=parent, baby=baby_of(parent))
-    client.force_login(parent)
-    answer = client.post(
-        reverse("payments:pay_card", kwargs={"pk": booking.payment_id}),
-        data=json.dumps({"payment_method": server.card(CARD_OK)}),
-        content_type="application/json",
-    ).json()
-    assert answer["status"] == "succeeded"
+    """A place paid by card at localstripe; the client is signed out again for the instructor's turn."""
+    booking = paid_place(course, parent, client, server)
     client.logout()
-    return Booking.objects.select_related("payment").get(pk=booking.pk)
+    return booking
 
 
 @pytest.fixture

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from classes.models import Course
+from classes.models import Booking, Course
+from classes.services import book_course
 from classes.tests.factories import BabyFactory, CourseFactory, SessionFactory
-from payments.tests.stripe_server import StripeServer, free_port, running_stripe_server
+from payments.tests.stripe_server import CARD_OK, StripeServer, free_port, running_stripe_server
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +54,17 @@ def pay_online_course(*, capacity: int = 6, instructor=None, **extra) -> Course:
 
 def baby_of(parent):
     return BabyFactory(parent=parent, date_of_birth=timezone.localdate() - timedelta(weeks=8))
+
+
+def paid_booking(course: Course, parent, client, server: StripeServer) -> Booking:
+    """A place on a pay-online course paid by card at localstripe, through the pay page as the parent
+    (the client stays signed in as them)."""
+    booking = book_course(course, parent=parent, baby=baby_of(parent))
+    client.force_login(parent)
+    answer = client.post(
+        reverse("payments:pay_card", kwargs={"pk": booking.payment_id}),
+        data=json.dumps({"payment_method": server.card(CARD_OK)}),
+        content_type="application/json",
+    ).json()
+    assert answer["status"] == "succeeded"
+    return Booking.objects.select_related("payment", "course").get(pk=booking.pk)

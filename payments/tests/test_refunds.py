@@ -3,7 +3,6 @@ shown as failed in admin, where staff with the permission send it again."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -13,29 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from classes.models import Booking
 from classes.services import book_course, cancel_booking, cancel_course
 from notifications.models import OutgoingEmail
 from notifications.services import render_deferred_email
 from payments.models import Payment, Refund
 from payments.services import PaymentError, request_refund, send_due_refunds, send_refund
-from payments.tests.conftest import baby_of, pay_online_course
-from payments.tests.stripe_server import CARD_OK
+from payments.tests.conftest import baby_of, paid_booking, pay_online_course
 
 pytestmark = pytest.mark.django_db
-
-
-def paid_booking(course, parent, client, server) -> Booking:
-    booking = book_course(course, parent=parent, baby=baby_of(parent))
-    client.force_login(parent)
-    answer = client.post(
-        reverse("payments:pay_card", kwargs={"pk": booking.payment_id}),
-        data=json.dumps({"payment_method": server.card(CARD_OK)}),
-        content_type="application/json",
-    ).json()
-    assert answer["status"] == "succeeded"
-    booking.refresh_from_db()
-    return booking
 
 
 def test_parent_cancelling_before_the_cutoff_is_refunded_in_full_and_told(parent, client, stripe_server):
